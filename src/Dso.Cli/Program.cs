@@ -1,1 +1,75 @@
-return 0;
+using System.CommandLine;
+using Dso.Cli;
+using Dso.Cli.Commands;
+using Dso.Core;
+
+var context = new CliContext(Environment.GetEnvironmentVariable, Console.Out, Console.Error, TimeProvider.System);
+
+// Docker runs a plugin as "docker-dso docker-cli-plugin-metadata", and "docker dso X" as "docker-dso dso X".
+if (args is ["docker-cli-plugin-metadata"])
+{
+    Console.Out.WriteLine(PluginCommands.Metadata);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "dso" && context.Environment(PluginCommands.PluginEnvironmentVariable) == "1")
+{
+    args = args[1..];
+}
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, eventArgs) =>
+{
+    eventArgs.Cancel = true;
+    cancellation.Cancel();
+};
+
+try
+{
+    // up and down take Compose's own arguments, which are passed on in order.
+    if (args.Length > 0 && args[0] is "up" or "down")
+    {
+        return args[0] == "up"
+            ? await ComposeCommands.UpAsync(context, args[1..], cancellation.Token)
+            : await ComposeCommands.DownAsync(context, args[1..], cancellation.Token);
+    }
+
+    var root = new RootCommand("dso injects secrets from an encrypted vault or a secret manager into Docker containers.");
+    root.Subcommands.Add(BootstrapCommand.Create(context));
+    root.Subcommands.Add(BootstrapCommand.CreateInit(context));
+    root.Subcommands.Add(SecretCommands.Create(context));
+    root.Subcommands.Add(VaultCommands.Create(context));
+    root.Subcommands.Add(PluginCommands.Create(context));
+    root.Subcommands.Add(PluginCommands.CreateVersion(context));
+    root.Subcommands.Add(new Command("up", "Resolve dso:// and dsofile:// references and run 'docker compose up' (see dso up --help)."));
+    root.Subcommands.Add(new Command("down", "Run 'docker compose down' and remove the project's secret files (see dso down --help)."));
+
+    ParseResult parsed = root.Parse(args);
+    if (parsed.Errors.Count > 0)
+    {
+        foreach (var error in parsed.Errors)
+        {
+            Console.Error.WriteLine($"dso: {error.Message}");
+        }
+
+        Console.Error.WriteLine("Run 'dso --help' for usage.");
+        return 2;
+    }
+
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellation.Token);
+}
+catch (DsoException exception)
+{
+    Console.Error.WriteLine($"dso: {exception.Message}");
+    return exception.ExitCode;
+}
+catch (IOException exception)
+{
+    Console.Error.WriteLine($"dso: {exception.Message}");
+    return 1;
+}
+catch (UnauthorizedAccessException exception)
+{
+    Console.Error.WriteLine($"dso: permission denied: {exception.Message}");
+    return 1;
+}

@@ -1,0 +1,205 @@
+using System.Text;
+using Dso.Compose.Model;
+using Dso.Compose.Override;
+using Dso.Compose.References;
+using Dso.Core;
+using Dso.Docker.Compose;
+using Dso.Docker.Engine;
+using Dso.Docker.SecretFiles;
+using Dso.Vault.Format;
+
+namespace Dso.Cli.Commands;
+
+/// <summary>
+/// dso up and dso down. Their arguments are Compose's own, so they are parsed here rather than by
+/// System.CommandLine: the project options are read, and everything else goes to Compose in order.
+/// </summary>
+internal static class ComposeCommands
+{
+    public const string UpHelp = """
+        Usage: dso up [-f FILE]... [-p NAME] [--project-directory DIR] [--env-file FILE] [COMPOSE UP OPTIONS] [SERVICE...]
+
+        Resolve every dso:// and dsofile:// reference of the compose project from the local vault, then run
+        'docker compose up' (or docker-compose) with the same arguments. dso://NAME puts the value in the
+        environment variable; dsofile://NAME puts it in a read-only file on tmpfs mounted at /run/secrets/dso/NAME
+        and sets the variable to that path. Options of a file reference: dsofile://NAME?uid=N&gid=N&mode=0440.
+        """;
+
+    public const string DownHelp = """
+        Usage: dso down [-f FILE]... [-p NAME] [COMPOSE DOWN OPTIONS]
+
+        Run 'docker compose down' on the project, then remove the project's secret files.
+        """;
+
+    public static async Task<int> UpAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        if (arguments.Contains("--help") || arguments.Contains("-h"))
+        {
+            context.Output.WriteLine(UpHelp);
+            return 0;
+        }
+
+        ComposeArguments composeArguments = ComposeArguments.Parse(arguments);
+        ComposeProject project = new ComposeProjectLoader(context.WorkingDirectory, context.Environment).Load(composeArguments);
+        ComposeCli compose = ComposeCli.Detect(context.Environment);
+        List<SecretUse> uses = project.AllUses.ToList();
+
+        // Every reference is resolved before anything starts, so a missing secret starts nothing.
+        Dictionary<string, byte[]> values = uses.Count > 0 ? ResolveValues(context, uses) : [];
+
+        var store = new SecretFileStore(context.Paths.ResolveSecretFileRoot(context.Environment), context.Environment("DSO_ALLOW_DISK_SECRETS") == "1");
+        string projectDirectory = store.PrepareProject(project.Name);
+        await WriteSecretFilesAsync(context, project, store, values, cancellationToken);
+
+        OverrideFile overrideFile = OverrideFile.Build(project, service => store.ServiceDirectory(project.Name, service));
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string placeholder, string secretName) in overrideFile.Placeholders)
+        {
+            environment[placeholder] = ToEnvironmentValue(secretName, values[secretName], uses);
+        }
+
+        string overridePath = Path.Combine(projectDirectory, "compose.dso.yml");
+        File.WriteAllText(overridePath, overrideFile.Text, new UTF8Encoding(false));
+        File.SetUnixFileMode(overridePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        if (overrideFile.Placeholders.Count > 0)
+        {
+            context.Notice($"note: project \"{project.Name}\" receives dso:// secrets as environment variables, whose values are visible in 'docker inspect'. Use dsofile:// for secrets that must not be.");
+        }
+
+        return await compose.RunAsync(
+            BuildArguments(project, composeArguments, [.. project.Files, overridePath], "up"),
+            context.WorkingDirectory,
+            environment,
+            cancellationToken);
+    }
+
+    public static async Task<int> DownAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        if (arguments.Contains("--help") || arguments.Contains("-h"))
+        {
+            context.Output.WriteLine(DownHelp);
+            return 0;
+        }
+
+        ComposeArguments composeArguments = ComposeArguments.Parse(arguments);
+        ComposeProject project = new ComposeProjectLoader(context.WorkingDirectory, context.Environment).Load(composeArguments);
+        ComposeCli compose = ComposeCli.Detect(context.Environment);
+
+        int exitCode = await compose.RunAsync(
+            BuildArguments(project, composeArguments, project.Files, "down"),
+            context.WorkingDirectory,
+            new Dictionary<string, string>(),
+            cancellationToken);
+
+        var store = new SecretFileStore(context.Paths.ResolveSecretFileRoot(context.Environment), allowDiskBacked: true);
+        int removed = store.RemoveProject(project.Name);
+        context.Notice($"removed {removed} secret files of project \"{project.Name}\".");
+        return exitCode;
+    }
+
+    private static Dictionary<string, byte[]> ResolveValues(CliContext context, List<SecretUse> uses)
+    {
+        VaultDocument document = context.OpenVault().Load();
+        var missing = new List<string>();
+        var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (SecretUse use in uses)
+        {
+            if (document.Entries.TryGetValue(use.Reference.SecretName, out VaultEntry? entry))
+            {
+                values[use.Reference.SecretName] = entry.Value;
+            }
+            else
+            {
+                missing.Add($"  secret \"{use.Reference.SecretName}\" used by service \"{use.Service}\" (variable {use.Variable}) at {use.SourceFile}:{use.Line}");
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new DsoException(
+                $"{missing.Count} referenced secrets are not in the vault {context.Paths.VaultPath}; nothing was started:\n" +
+                string.Join('\n', missing) +
+                "\nAdd each with: dso secret set NAME < value-file");
+        }
+
+        return values;
+    }
+
+    private static async Task WriteSecretFilesAsync(CliContext context, ComposeProject project, SecretFileStore store, Dictionary<string, byte[]> values, CancellationToken cancellationToken)
+    {
+        var users = new ContainerUserResolver(() => DockerEngine.CreateClient(context.Environment));
+        foreach (ServiceSecrets service in project.Services)
+        {
+            List<SecretUse> fileUses = service.Uses.Where(use => use.Reference.Kind == InjectionKind.File).ToList();
+            var written = new HashSet<string>(StringComparer.Ordinal);
+            if (fileUses.Count > 0)
+            {
+                (int Uid, int Gid)? owner = null;
+                foreach (SecretUse use in fileUses)
+                {
+                    SecretReference reference = use.Reference;
+                    if (reference.Uid is null)
+                    {
+                        owner ??= await users.ResolveAsync(service.Service, service.User, service.Image, cancellationToken);
+                    }
+
+                    int uid = reference.Uid ?? owner!.Value.Uid;
+                    int gid = reference.Gid ?? (reference.Uid is null ? owner!.Value.Gid : reference.Uid.Value);
+                    UnixFileMode mode = reference.Mode ?? UnixFileMode.UserRead;
+                    store.Write(project.Name, service.Service, reference.SecretName, values[reference.SecretName], uid, gid, mode);
+                    written.Add(reference.SecretName);
+                }
+            }
+
+            store.RemoveStale(project.Name, service.Service, written);
+        }
+    }
+
+    /// <summary>Turns a value into an environment string; values that an environment variable cannot carry are rejected.</summary>
+    private static string ToEnvironmentValue(string secretName, byte[] value, List<SecretUse> uses)
+    {
+        SecretUse use = uses.First(candidate => candidate.Reference.SecretName == secretName && candidate.Reference.Kind == InjectionKind.Environment);
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(value);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new DsoException($"The secret \"{secretName}\" is not valid UTF-8, so it cannot be an environment variable ({use.Location}). Use dsofile://{secretName} to deliver it as a file.");
+        }
+
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new DsoException($"The secret \"{secretName}\" contains a NUL byte, which an environment variable cannot carry ({use.Location}). Use dsofile://{secretName} to deliver it as a file.");
+        }
+
+        return text;
+    }
+
+    private static List<string> BuildArguments(ComposeProject project, ComposeArguments arguments, IEnumerable<string> files, string subcommand)
+    {
+        var result = new List<string>();
+        foreach (string file in files)
+        {
+            result.Add("-f");
+            result.Add(file);
+        }
+
+        result.AddRange(["--project-directory", project.Directory, "-p", project.Name]);
+        foreach (string envFile in arguments.EnvFiles)
+        {
+            result.AddRange(["--env-file", envFile]);
+        }
+
+        foreach (string profile in arguments.Profiles)
+        {
+            result.AddRange(["--profile", profile]);
+        }
+
+        result.Add(subcommand);
+        result.AddRange(arguments.Remaining);
+        return result;
+    }
+}

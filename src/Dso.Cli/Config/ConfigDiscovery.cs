@@ -1,0 +1,73 @@
+using Dso.Core;
+using Dso.Core.Paths;
+
+namespace Dso.Cli.Config;
+
+/// <summary>
+/// Finds the local-mode dso.yaml: --config, then DSO_CONFIG, then ./dso.yaml, then ~/.dso/dso.yaml.
+/// A missing file is fine in local mode, where every setting has a default.
+/// </summary>
+internal static class ConfigDiscovery
+{
+    public static ConfigLocation Find(string? configOption, Func<string, string?> environment, DsoPaths paths, string workingDirectory)
+    {
+        if (!string.IsNullOrEmpty(configOption))
+        {
+            return Explicit(Path.GetFullPath(configOption, workingDirectory), "--config");
+        }
+
+        if (environment("DSO_CONFIG") is { Length: > 0 } fromEnvironment)
+        {
+            return Explicit(Path.GetFullPath(fromEnvironment, workingDirectory), "DSO_CONFIG");
+        }
+
+        string local = Path.Combine(workingDirectory, "dso.yaml");
+        if (File.Exists(local))
+        {
+            return new ConfigLocation(local, "the current directory");
+        }
+
+        if (File.Exists(paths.LocalConfigPath))
+        {
+            return new ConfigLocation(paths.LocalConfigPath, "the dso home directory");
+        }
+
+        return new ConfigLocation(null, "none found; defaults apply");
+    }
+
+    /// <summary>Rejects a config that declares agent mode or lives under /etc, which is agent mode's place.</summary>
+    public static void CheckLocalMode(ConfigLocation location)
+    {
+        if (location.Path is null)
+        {
+            return;
+        }
+
+        string? mode = null;
+        foreach (string line in File.ReadLines(location.Path))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.StartsWith("mode:", StringComparison.Ordinal))
+            {
+                mode = trimmed["mode:".Length..].Trim().Trim('"', '\'');
+                break;
+            }
+        }
+
+        if (mode is not null && mode != "local")
+        {
+            throw new DsoException($"The config {location.Path} has mode \"{mode}\", but this command runs in local mode. Pass a local-mode config with --config, or run the agent.");
+        }
+
+        if (location.Path.StartsWith("/etc/", StringComparison.Ordinal) && mode == "local")
+        {
+            throw new DsoException($"The config {location.Path} has mode \"local\" but lives under /etc, which is reserved for agent mode. Move it to ~/.dso/dso.yaml.");
+        }
+    }
+
+    private static ConfigLocation Explicit(string path, string source) =>
+        File.Exists(path) ? new ConfigLocation(path, source) : throw new DsoException($"The config file {path} (from {source}) was not found.");
+}
+
+/// <summary>The config file in use, or none, and how it was found.</summary>
+internal sealed record ConfigLocation(string? Path, string Source);

@@ -1,0 +1,161 @@
+using Dso.Core;
+using Dso.Core.IO;
+
+namespace Dso.Docker.SecretFiles;
+
+/// <summary>
+/// Secret files on tmpfs, laid out as ROOT/PROJECT/SERVICE/SECRET-NAME. Each service directory is bind-mounted
+/// read-only into its containers, so the files exist before the container's process starts and survive a
+/// container restart; they are removed by <see cref="RemoveProject"/> (dso down).
+/// </summary>
+internal sealed class SecretFileStore
+{
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    // Inside a service directory other users may traverse, so a container user that is not root can reach its own
+    // files; the root and project directories above stay private to the invoking user on the host.
+    private const UnixFileMode SharedDirectory = PrivateDirectory | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute
+        | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private readonly bool _allowDiskBacked;
+
+    public SecretFileStore(string root, bool allowDiskBacked)
+    {
+        Root = root;
+        _allowDiskBacked = allowDiskBacked;
+    }
+
+    public string Root { get; }
+
+    public string ProjectDirectory(string project) => Path.Combine(Root, project);
+
+    public string ServiceDirectory(string project, string service) => Path.Combine(Root, project, service);
+
+    /// <summary>Creates the private root and project directories, checking that the root is memory-backed.</summary>
+    public string PrepareProject(string project)
+    {
+        CreatePrivateDirectory(Root);
+        if (!_allowDiskBacked && !FileSystemTypes.IsMemoryBacked(Root))
+        {
+            throw new DsoException($"The secret-file directory {Root} is not on tmpfs, so secret files would reach a disk. " +
+                "Point DSO_RUNTIME_DIR at a tmpfs directory, or set DSO_ALLOW_DISK_SECRETS=1 to accept a disk-backed one.");
+        }
+
+        string directory = ProjectDirectory(project);
+        CreatePrivateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>
+    /// Writes one secret file atomically (a temp file in the same directory, then rename), so that a reader sees
+    /// the old or the new value and never a partial one.
+    /// </summary>
+    public string Write(string project, string service, string secretName, ReadOnlySpan<byte> value, int uid, int gid, UnixFileMode mode)
+    {
+        string serviceDirectory = ServiceDirectory(project, service);
+        string path = Path.Combine(serviceDirectory, secretName);
+        string parent = Path.GetDirectoryName(path)!;
+        for (string? directory = parent; directory is not null && directory.Length >= serviceDirectory.Length; directory = Path.GetDirectoryName(directory))
+        {
+            if (!Directory.Exists(directory))
+            {
+                Directory.CreateDirectory(directory, SharedDirectory);
+            }
+
+            File.SetUnixFileMode(directory, SharedDirectory);
+        }
+
+        string temp = Path.Combine(parent, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                stream.Write(value);
+            }
+
+            Libc.Chown(temp, uid, gid);
+            File.SetUnixFileMode(temp, mode);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        return path;
+    }
+
+    /// <summary>Removes files of a service that are not in <paramref name="keep"/>, left from an earlier run.</summary>
+    public void RemoveStale(string project, string service, IReadOnlySet<string> keep)
+    {
+        string serviceDirectory = ServiceDirectory(project, service);
+        if (!Directory.Exists(serviceDirectory))
+        {
+            return;
+        }
+
+        foreach (string file in Directory.EnumerateFiles(serviceDirectory, "*", SearchOption.AllDirectories))
+        {
+            string name = Path.GetRelativePath(serviceDirectory, file);
+            if (!keep.Contains(name))
+            {
+                Overwrite(file);
+                File.Delete(file);
+            }
+        }
+    }
+
+    /// <summary>Removes every secret file of a project; returns how many files were removed.</summary>
+    public int RemoveProject(string project)
+    {
+        string directory = ProjectDirectory(project);
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        int count = 0;
+        foreach (string file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            Overwrite(file);
+            count++;
+        }
+
+        Directory.Delete(directory, recursive: true);
+        return count;
+    }
+
+    /// <summary>Overwrites a file's bytes with zeros before it is unlinked, in case the directory was not tmpfs after all.</summary>
+    private static void Overwrite(string file)
+    {
+        try
+        {
+            long length = new FileInfo(file).Length;
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            stream.Write(new byte[length]);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void CreatePrivateDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, PrivateDirectory);
+        }
+
+        File.SetUnixFileMode(directory, PrivateDirectory);
+    }
+}
