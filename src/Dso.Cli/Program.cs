@@ -3,7 +3,8 @@ using Dso.Cli;
 using Dso.Cli.Commands;
 using Dso.Core;
 
-var context = new CliContext(Environment.GetEnvironmentVariable, Console.Out, Console.Error, TimeProvider.System);
+(args, string? configOption) = GlobalOptions.TakeConfigOption(args);
+var context = new CliContext(Environment.GetEnvironmentVariable, Console.Out, Console.Error, TimeProvider.System, configOption);
 
 // Docker runs a plugin as "docker-dso docker-cli-plugin-metadata", and "docker dso X" as "docker-dso dso X".
 if (args is ["docker-cli-plugin-metadata"])
@@ -41,6 +42,8 @@ try
     root.Subcommands.Add(VaultCommands.Create(context));
     root.Subcommands.Add(PluginCommands.Create(context));
     root.Subcommands.Add(PluginCommands.CreateVersion(context));
+    root.Subcommands.Add(ConfigCommand.Create(context));
+    root.Options.Add(new Option<string>("--config") { Description = "The dso.yaml to use (default: ./dso.yaml, then ~/.dso/dso.yaml; DSO_CONFIG also sets it)." });
     root.Subcommands.Add(new Command("up", "Resolve dso:// and dsofile:// references and run 'docker compose up' (see dso up --help)."));
     root.Subcommands.Add(new Command("down", "Run 'docker compose down' and remove the project's secret files (see dso down --help)."));
 

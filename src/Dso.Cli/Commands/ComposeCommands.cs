@@ -41,13 +41,13 @@ internal static class ComposeCommands
 
         ComposeArguments composeArguments = ComposeArguments.Parse(arguments);
         ComposeProject project = new ComposeProjectLoader(context.WorkingDirectory, context.Environment).Load(composeArguments);
-        ComposeCli compose = ComposeCli.Detect(context.Environment);
+        ComposeCli compose = ComposeCli.Detect(context.ComposeEnvironment);
         List<SecretUse> uses = project.AllUses.ToList();
 
         // Every reference is resolved before anything starts, so a missing secret starts nothing.
         Dictionary<string, byte[]> values = uses.Count > 0 ? ResolveValues(context, uses) : [];
 
-        var store = new SecretFileStore(context.Paths.ResolveSecretFileRoot(context.Environment), context.Environment("DSO_ALLOW_DISK_SECRETS") == "1");
+        var store = new SecretFileStore(context.SecretFileRoot, context.AllowDiskBackedSecretFiles);
         string projectDirectory = store.PrepareProject(project.Name);
         await WriteSecretFilesAsync(context, project, store, values, cancellationToken);
 
@@ -84,7 +84,7 @@ internal static class ComposeCommands
 
         ComposeArguments composeArguments = ComposeArguments.Parse(arguments);
         ComposeProject project = new ComposeProjectLoader(context.WorkingDirectory, context.Environment).Load(composeArguments);
-        ComposeCli compose = ComposeCli.Detect(context.Environment);
+        ComposeCli compose = ComposeCli.Detect(context.ComposeEnvironment);
 
         int exitCode = await compose.RunAsync(
             BuildArguments(project, composeArguments, project.Files, "down"),
@@ -92,7 +92,7 @@ internal static class ComposeCommands
             new Dictionary<string, string>(),
             cancellationToken);
 
-        var store = new SecretFileStore(context.Paths.ResolveSecretFileRoot(context.Environment), allowDiskBacked: true);
+        var store = new SecretFileStore(context.SecretFileRoot, allowDiskBacked: true);
         int removed = store.RemoveProject(project.Name);
         context.Notice($"removed {removed} secret files of project \"{project.Name}\".");
         return exitCode;

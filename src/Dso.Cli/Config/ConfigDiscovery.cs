@@ -35,36 +35,6 @@ internal static class ConfigDiscovery
         return new ConfigLocation(null, "none found; defaults apply");
     }
 
-    /// <summary>Rejects a config that declares agent mode or lives under /etc, which is agent mode's place.</summary>
-    public static void CheckLocalMode(ConfigLocation location)
-    {
-        if (location.Path is null)
-        {
-            return;
-        }
-
-        string? mode = null;
-        foreach (string line in File.ReadLines(location.Path))
-        {
-            string trimmed = line.Trim();
-            if (trimmed.StartsWith("mode:", StringComparison.Ordinal))
-            {
-                mode = trimmed["mode:".Length..].Trim().Trim('"', '\'');
-                break;
-            }
-        }
-
-        if (mode is not null && mode != "local")
-        {
-            throw new DsoException($"The config {location.Path} has mode \"{mode}\", but this command runs in local mode. Pass a local-mode config with --config, or run the agent.");
-        }
-
-        if (location.Path.StartsWith("/etc/", StringComparison.Ordinal) && mode == "local")
-        {
-            throw new DsoException($"The config {location.Path} has mode \"local\" but lives under /etc, which is reserved for agent mode. Move it to ~/.dso/dso.yaml.");
-        }
-    }
-
     private static ConfigLocation Explicit(string path, string source) =>
         File.Exists(path) ? new ConfigLocation(path, source) : throw new DsoException($"The config file {path} (from {source}) was not found.");
 }
