@@ -56,12 +56,7 @@ internal static class SecretCommands
             string secretName = result.GetValue(name)!;
             SecretName.Validate(secretName);
             VaultStore vault = context.OpenVault();
-            VaultDocument document = vault.Load();
-            if (!document.Entries.TryGetValue(secretName, out VaultEntry? entry))
-            {
-                throw NotFound(secretName, vault.VaultPath);
-            }
-
+            VaultEntry entry = vault.LoadEntry(secretName) ?? throw NotFound(secretName, vault.VaultPath);
             using Stream stdout = Console.OpenStandardOutput();
             stdout.Write(entry.Value);
             stdout.Flush();

@@ -39,7 +39,19 @@ internal static class VaultCodec
     public static bool KeyMatches(VaultHeader header, ReadOnlySpan<byte> masterSecret) =>
         CryptographicOperations.FixedTimeEquals(VaultKeys.DeriveKeyId(masterSecret, header.Salt), header.KeyId);
 
-    public static VaultDocument Decrypt(ReadOnlySpan<byte> file, VaultHeader header, ReadOnlySpan<byte> masterSecret, string path)
+    public static VaultDocument Decrypt(ReadOnlySpan<byte> file, VaultHeader header, ReadOnlySpan<byte> masterSecret, string path) =>
+        Decrypt(file, header, masterSecret, path, plaintext =>
+            JsonSerializer.Deserialize(plaintext, VaultJsonContext.Default.VaultDocument)
+                ?? throw new VaultFormatException(path, "the decrypted content is empty"));
+
+    /// <summary>
+    /// Decrypts the vault and reads a single entry, skipping the others without materialising them, which keeps
+    /// 'dso secret get' fast on a vault with thousands of entries.
+    /// </summary>
+    public static VaultEntry? DecryptEntry(ReadOnlySpan<byte> file, VaultHeader header, ReadOnlySpan<byte> masterSecret, string path, string name) =>
+        Decrypt(file, header, masterSecret, path, plaintext => FindEntry(plaintext, name));
+
+    private static T Decrypt<T>(ReadOnlySpan<byte> file, VaultHeader header, ReadOnlySpan<byte> masterSecret, string path, Func<byte[], T> read)
     {
         ReadOnlySpan<byte> associatedData = file[..VaultHeader.Size];
         ReadOnlySpan<byte> ciphertext = file[VaultHeader.Size..^VaultHeader.TagSize];
@@ -50,8 +62,7 @@ internal static class VaultCodec
         {
             using var aes = new AesGcm(key, VaultHeader.TagSize);
             aes.Decrypt(header.Nonce, ciphertext, tag, plaintext, associatedData);
-            return JsonSerializer.Deserialize(plaintext, VaultJsonContext.Default.VaultDocument)
-                ?? throw new VaultFormatException(path, "the decrypted content is empty");
+            return read(plaintext);
         }
         catch (AuthenticationTagMismatchException exception)
         {
@@ -65,6 +76,51 @@ internal static class VaultCodec
         {
             CryptographicOperations.ZeroMemory(plaintext);
             CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    private static VaultEntry? FindEntry(byte[] plaintext, string name)
+    {
+        var reader = new Utf8JsonReader(plaintext);
+        Expect(ref reader, JsonTokenType.StartObject);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("entries"u8))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("The entries of the vault document are not an object.");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool match = reader.ValueTextEquals(name);
+                reader.Read();
+                if (match)
+                {
+                    return JsonSerializer.Deserialize(ref reader, VaultJsonContext.Default.VaultEntry);
+                }
+
+                reader.Skip();
+            }
+
+            return null;
+        }
+
+        return null;
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (!reader.Read() || reader.TokenType != type)
+        {
+            throw new JsonException($"Expected {type} in the vault document.");
         }
     }
 }

@@ -33,5 +33,6 @@ internal sealed class VaultEntry
 }
 
 [JsonSerializable(typeof(VaultDocument))]
+[JsonSerializable(typeof(VaultEntry))]
 [JsonSourceGenerationOptions(WriteIndented = false)]
 internal sealed partial class VaultJsonContext : JsonSerializerContext;

@@ -36,6 +36,10 @@ internal sealed class VaultStore
     /// <summary>Reads the vault without taking the lock; a concurrent rename never shows a partial file.</summary>
     public VaultDocument Load() => LoadWithHeader().Document;
 
+    /// <summary>Reads one entry without materialising the rest of the vault; null when the name is not there.</summary>
+    public VaultEntry? LoadEntry(string name) =>
+        Open((file, header, secret) => VaultCodec.DecryptEntry(file, header, secret, _paths.VaultPath, name)).Result;
+
     /// <summary>Applies a change under the lock and saves it; the change returns whether anything changed.</summary>
     public T Update<T>(Func<VaultDocument, (bool Changed, T Result)> change)
     {
@@ -183,6 +187,13 @@ internal sealed class VaultStore
 
     private (VaultHeader Header, VaultDocument Document) LoadWithHeader()
     {
+        (VaultHeader header, VaultDocument document) = Open((file, header, secret) => VaultCodec.Decrypt(file, header, secret, _paths.VaultPath));
+        return (header, document);
+    }
+
+    /// <summary>Reads vault.enc, finds the key that matches its header and hands both to <paramref name="decrypt"/>.</summary>
+    private (VaultHeader Header, T Result) Open<T>(DecryptFunction<T> decrypt)
+    {
         string path = _paths.VaultPath;
         byte[] file;
         try
@@ -218,7 +229,7 @@ internal sealed class VaultStore
                 }
             }
 
-            return (header, VaultCodec.Decrypt(file, header, secret, path));
+            return (header, decrypt(file, header, secret));
         }
         finally
         {
@@ -254,6 +265,8 @@ internal sealed class VaultStore
             CryptographicOperations.ZeroMemory(next);
         }
     }
+
+    private delegate T DecryptFunction<T>(ReadOnlySpan<byte> file, VaultHeader header, ReadOnlySpan<byte> masterSecret);
 
     private IVaultKeySource KeySourceFor(VaultHeader header) => header.Kdf switch
     {
