@@ -1,0 +1,21 @@
+namespace Dso.Agent.Configuration;
+
+/// <summary>The signals a rotation may send to a container, by their Linux names.</summary>
+internal static class SignalNames
+{
+    public const string Default = "SIGHUP";
+
+    /// <summary>Signals that ask a process to reload or that are free for applications to use.</summary>
+    public static readonly IReadOnlyList<string> Accepted =
+    [
+        "SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGWINCH", "SIGCONT",
+    ];
+
+    /// <summary>Returns the SIG-prefixed upper-case name for "SIGHUP", "HUP" or "sighup", or null if it is not accepted.</summary>
+    public static string? Normalize(string name)
+    {
+        string upper = name.ToUpperInvariant();
+        string full = upper.StartsWith("SIG", StringComparison.Ordinal) ? upper : "SIG" + upper;
+        return Accepted.Contains(full) ? full : null;
+    }
+}
