@@ -341,4 +341,51 @@ public sealed class ComposeProjectLoaderEnvironmentTests : IDisposable
         Assert.Equal("1000:1000", project.Service("app").User);
         Assert.Equal(["app", "worker"], project.Services.Select(service => service.Service));
     }
+
+    [Fact]
+    public void Load_SecondFilePaths_UseProjectDirectory()
+    {
+        // Compose resolves relative paths of every -f file against the project directory, not against the folder
+        // of the file that names them (docker-compose 1.29.2, checked with docker-compose config).
+        _directory.Write("compose.yml", """
+            services:
+              app:
+                image: dso-busybox:latest
+            """);
+        _directory.Write("overrides/prod.yml", """
+            services:
+              app:
+                env_file: ./prod.env
+              other:
+                extends:
+                  file: ./base.yml
+                  service: base
+            """);
+        _directory.Write("prod.env", "TOKEN=dso://project/token\n");
+        _directory.Write("overrides/prod.env", "TOKEN=dso://overrides/token\n");
+        _directory.Write("base.yml", "services:\n  base:\n    environment:\n      BASE: dso://project/base\n");
+        _directory.Write("overrides/base.yml", "services:\n  base:\n    environment:\n      BASE: dso://overrides/base\n");
+
+        ComposeProject project = _directory.Load("-f", "compose.yml", "-f", "overrides/prod.yml");
+
+        Assert.Equal("project/token", project.ReferencesOf("app")["TOKEN"].SecretName);
+        Assert.Equal("project/base", project.ReferencesOf("other")["BASE"].SecretName);
+    }
+
+    [Fact]
+    public void Load_ProjectDirectoryOption_LocatesEnvFile()
+    {
+        _directory.Write("files/compose.yml", """
+            services:
+              app:
+                env_file: app.env
+            """);
+        _directory.Write("files/app.env", "TOKEN=dso://files/token\n");
+        _directory.Write("project/app.env", "TOKEN=dso://project/token\n");
+
+        ComposeProject project = _directory.Load("-f", "files/compose.yml", "--project-directory", "project");
+
+        Assert.Equal(_directory.PathOf("project"), project.Directory);
+        Assert.Equal("project/token", project.ReferencesOf("app")["TOKEN"].SecretName);
+    }
 }
