@@ -429,7 +429,7 @@ internal sealed class ComposeProjectLoader
         }
     }
 
-    private List<SecretUse> FindUses(string service, ServiceDefinition definition, Func<string, string?> lookup)
+    private static List<SecretUse> FindUses(string service, ServiceDefinition definition, Func<string, string?> lookup)
     {
         // env_file entries come first and environment overrides them, as in Compose.
         var effective = new Dictionary<string, EnvironmentValue>(StringComparer.Ordinal);
@@ -448,7 +448,7 @@ internal sealed class ComposeProjectLoader
             DotEnvDocument document = DotEnvParser.Parse(File.ReadAllBytes(envFile.Path), envFile.Path, lookup);
             foreach (DotEnvEntry entry in document.Entries)
             {
-                effective[entry.Key] = new EnvironmentValue(entry.Value ?? _processEnvironment(entry.Key), envFile.Path, entry.Line);
+                effective[entry.Key] = new EnvironmentValue(entry.Value ?? lookup(entry.Key), envFile.Path, entry.Line);
             }
         }
 

@@ -163,6 +163,24 @@ public sealed class ComposeProjectLoaderEnvironmentTests : IDisposable
     }
 
     [Fact]
+    public void Load_EnvFileBareKey_ReadsDotEnv()
+    {
+        // docker-compose 1.29.2 fills a bare KEY line of an env_file from the shell environment and the project's
+        // .env alike (checked with docker-compose config).
+        _directory.Write(".env", "TOKEN=dso://dotenv/token\n");
+        _directory.Write("app.env", "TOKEN\n");
+        _directory.Write("compose.yml", """
+            services:
+              app:
+                env_file: app.env
+            """);
+
+        ComposeProject project = _directory.Load();
+
+        Assert.Equal("dotenv/token", project.ReferencesOf("app")["TOKEN"].SecretName);
+    }
+
+    [Fact]
     public void Load_AnchorWithMergeKey_ServiceKeysWin()
     {
         _directory.Write("compose.yml", """
