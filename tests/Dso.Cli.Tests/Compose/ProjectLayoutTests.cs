@@ -95,6 +95,29 @@ public sealed class ProjectLayoutTests
         Assert.Equal("prod key", (await DockerCli.ExecOkAsync(container, "sh", "-c", "cat \"$KEY_FILE\"")).StandardOutput);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("version: \"3.8\"\n")]
+    public async Task Up_NoSecretReferences_StartsProject(string versionLine)
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        await using var project = new ComposeTestProject(home);
+        project.Write("compose.yml", versionLine + """
+            services:
+              app:
+                image: dso-busybox:latest
+                init: true
+                command: ["sleep", "3600"]
+                environment:
+                  PLAIN: not a secret
+            """);
+
+        await project.UpAsync();
+
+        string container = await project.ContainerAsync("app");
+        Assert.Equal("not a secret", await EnvironmentValueAsync(container, "PLAIN"));
+    }
+
     private static async Task<string> EnvironmentValueAsync(string container, string variable)
     {
         ProcessResult result = await DockerCli.ExecOkAsync(container, "sh", "-c", $"printf '%s' \"${variable}\"");
