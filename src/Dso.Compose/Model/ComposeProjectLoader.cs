@@ -60,7 +60,16 @@ internal sealed class ComposeProjectLoader
             }
         }
 
+        // Compose starts a service named on the command line whatever its profiles, and enables those profiles for
+        // the services it depends on (docker-compose 1.29.2, Project.get_services). dso enables them for every
+        // service, which may resolve secrets of a service Compose then leaves stopped.
         HashSet<string> activeProfiles = ActiveProfiles(arguments, lookup);
+        HashSet<string> targetedServices = arguments.Remaining.Where(services.ContainsKey).ToHashSet(StringComparer.Ordinal);
+        foreach (string serviceName in targetedServices)
+        {
+            activeProfiles.UnionWith(services[serviceName].Profiles);
+        }
+
         var result = new List<ServiceSecrets>();
         foreach (string serviceName in serviceOrder)
         {

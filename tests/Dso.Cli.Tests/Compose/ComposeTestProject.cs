@@ -39,7 +39,7 @@ public sealed class ComposeTestProject : IAsyncDisposable
         return path;
     }
 
-    /// <summary>Runs dso up -p NAME ARGUMENTS -d in the project folder and fails the test when it exits non-zero.</summary>
+    /// <summary>Runs dso up -d -p NAME ARGUMENTS in the project folder and fails the test when it exits non-zero.</summary>
     public async Task<DsoResult> UpAsync(params string[] arguments)
     {
         DsoResult result = await TryUpAsync(["-p", Name, .. arguments]);
@@ -47,11 +47,11 @@ public sealed class ComposeTestProject : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Runs dso up ARGUMENTS -d and returns its result, whatever the exit code.</summary>
+    /// <summary>Runs dso up -d ARGUMENTS and returns its result, whatever the exit code.</summary>
     public Task<DsoResult> TryUpAsync(IReadOnlyList<string> arguments, string? workingDirectory = null)
     {
         _lastUp = (arguments, workingDirectory ?? Directory);
-        return DsoCli.RunAsync(Home, ["up", .. arguments, "-d"], workingDirectory: workingDirectory ?? Directory);
+        return DsoCli.RunAsync(Home, ["up", "-d", .. arguments], workingDirectory: workingDirectory ?? Directory);
     }
 
     /// <summary>Runs dso down with the project arguments of the last dso up.</summary>

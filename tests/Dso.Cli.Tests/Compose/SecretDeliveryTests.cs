@@ -159,4 +159,29 @@ public sealed class SecretDeliveryTests
         Assert.NotEqual(0, otherRead.ExitCode);
         Assert.Contains("Permission denied", otherRead.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Up_TargetedServiceWithProfile_DeliversSecret()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        await using var project = new ComposeTestProject(home);
+        await DsoCli.SetSecretAsync(home, "debug/token", "debug token");
+        project.Write("compose.yml", """
+            services:
+              debug:
+                image: dso-busybox:latest
+                init: true
+                command: ["sleep", "3600"]
+                profiles: [debug]
+                environment:
+                  TOKEN: dso://debug/token
+            """);
+
+        // No --profile: Compose starts a service named on the command line whatever its profiles.
+        await project.UpAsync("debug");
+
+        string container = await project.ContainerAsync("debug");
+        ProcessResult token = await DockerCli.ExecOkAsync(container, "sh", "-c", "printf '%s' \"$TOKEN\"");
+        Assert.Equal("debug token", token.StandardOutput);
+    }
 }

@@ -54,6 +54,34 @@ public sealed class ComposeProjectLoaderProjectTests : IDisposable
     }
 
     [Fact]
+    public void Load_TargetedServiceWithProfile_IsActive()
+    {
+        // Compose starts a service named on the command line whatever its profiles, and enables those profiles for
+        // the services it depends on (docker-compose 1.29.2, Project.get_services).
+        _directory.Write("compose.yml", """
+            services:
+              debug:
+                profiles: [debug]
+                depends_on: [helper]
+                environment:
+                  TOKEN: dso://debug/token
+              helper:
+                profiles: [debug]
+                environment:
+                  TOKEN: dso://helper/token
+              other:
+                profiles: [other]
+                environment:
+                  TOKEN: dso://other/token
+            """);
+
+        ComposeProject project = _directory.Load("-d", "--timeout", "5", "debug");
+
+        Assert.Equal(["debug", "helper"], project.Services.Select(service => service.Service));
+        Assert.Equal("debug/token", project.ReferencesOf("debug")["TOKEN"].SecretName);
+    }
+
+    [Fact]
     public void Load_ComposeProfilesVariable_ActivatesServices()
     {
         _directory.Write(".env", "COMPOSE_PROFILES=tools\n");
