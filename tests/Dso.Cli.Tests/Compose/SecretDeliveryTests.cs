@@ -7,13 +7,6 @@ namespace Dso.Cli.Tests.Compose;
 [Collection(DockerCollectionDefinition.Name)]
 public sealed class SecretDeliveryTests
 {
-    private readonly DockerComposeFixture _docker;
-
-    public SecretDeliveryTests(DockerComposeFixture docker)
-    {
-        _docker = docker;
-    }
-
     // A value with characters that interpolation or a shell would change if dso passed it on carelessly.
     private const string Token = "tok en=1 $HOME $$ ${DSO_VALUE_0} 'q' \"dq\" \\ end";
 
@@ -30,6 +23,13 @@ public sealed class SecretDeliveryTests
               API_TOKEN: dso://shop/api-token
               DB_PASSWORD_FILE: dsofile://shop/db/password
         """;
+
+    private readonly DockerComposeFixture _docker;
+
+    public SecretDeliveryTests(DockerComposeFixture docker)
+    {
+        _docker = docker;
+    }
 
     [Fact]
     public async Task Up_EnvAndFileReferences_DeliverValues()
