@@ -58,9 +58,20 @@ internal static class ComposeCommands
             environment[placeholder] = ToEnvironmentValue(secretName, values[secretName], uses);
         }
 
+        // docker-compose 1.29.2 rejects an override that lists no service. Without a version key it reads as a
+        // version 1 file, and with one its services key is null. A project that uses no secret gets no override.
         string overridePath = Path.Combine(projectDirectory, "compose.dso.yml");
-        File.WriteAllText(overridePath, overrideFile.Text, new UTF8Encoding(false));
-        File.SetUnixFileMode(overridePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        List<string> files = [.. project.Files];
+        if (uses.Count > 0)
+        {
+            File.WriteAllText(overridePath, overrideFile.Text, new UTF8Encoding(false));
+            File.SetUnixFileMode(overridePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            files.Add(overridePath);
+        }
+        else
+        {
+            File.Delete(overridePath);
+        }
 
         if (overrideFile.Placeholders.Count > 0)
         {
@@ -68,7 +79,7 @@ internal static class ComposeCommands
         }
 
         return await compose.RunAsync(
-            BuildArguments(project, composeArguments, [.. project.Files, overridePath], "up"),
+            BuildArguments(project, composeArguments, files, "up"),
             context.WorkingDirectory,
             environment,
             cancellationToken);
