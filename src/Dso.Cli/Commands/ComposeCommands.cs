@@ -45,6 +45,7 @@ internal static class ComposeCommands
         List<SecretUse> uses = project.AllUses.ToList();
 
         // Every reference is resolved before anything starts, so a missing secret starts nothing.
+        CheckFileOptionsAgree(project);
         Dictionary<string, byte[]> values = uses.Count > 0 ? ResolveValues(context, uses) : [];
 
         var store = new SecretFileStore(context.SecretFileRoot, context.AllowDiskBackedSecretFiles);
@@ -75,7 +76,7 @@ internal static class ComposeCommands
 
         if (overrideFile.Placeholders.Count > 0)
         {
-            context.Notice($"note: project \"{project.Name}\" receives dso:// secrets as environment variables, whose values are visible in 'docker inspect'. Use dsofile:// for secrets that must not be.");
+            context.Notice($"note: project \"{project.Name}\" receives dso:// secrets as environment variables, whose values are visible in 'docker inspect' and kept by Docker in its data root. Use dsofile:// for secrets that must not be.");
         }
 
         return await compose.RunAsync(
@@ -135,6 +136,35 @@ internal static class ComposeCommands
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Rejects a service that references one file secret twice with different owner or mode options, because both
+    /// variables point at the same file and only one set of options could apply.
+    /// </summary>
+    private static void CheckFileOptionsAgree(ComposeProject project)
+    {
+        foreach (ServiceSecrets service in project.Services)
+        {
+            var first = new Dictionary<string, SecretUse>(StringComparer.Ordinal);
+            foreach (SecretUse use in service.Uses.Where(use => use.Reference.Kind == InjectionKind.File))
+            {
+                if (!first.TryGetValue(use.Reference.SecretName, out SecretUse? earlier))
+                {
+                    first[use.Reference.SecretName] = use;
+                    continue;
+                }
+
+                SecretReference a = earlier.Reference;
+                SecretReference b = use.Reference;
+                if (a.Uid != b.Uid || a.Gid != b.Gid || a.Mode != b.Mode)
+                {
+                    throw new DsoException(
+                        $"Service \"{service.Service}\" uses the file secret \"{b.SecretName}\" twice with different uid, gid or mode options: " +
+                        $"{earlier.Location} and {use.Location}. Both variables point at the same file; give both references the same options.");
+                }
+            }
+        }
     }
 
     private static async Task WriteSecretFilesAsync(CliContext context, ComposeProject project, SecretFileStore store, Dictionary<string, byte[]> values, CancellationToken cancellationToken)

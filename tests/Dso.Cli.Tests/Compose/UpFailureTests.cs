@@ -65,4 +65,30 @@ public sealed class UpFailureTests
         Assert.Contains(expectedLocation.Replace("{file}", composeFile, StringComparison.Ordinal), result.StandardError, StringComparison.Ordinal);
         Assert.Empty(await DockerCli.ContainersOfProjectAsync(project.Name));
     }
+
+    [Fact]
+    public async Task Up_SameFileSecretWithDifferentModes_FailsAndStartsNothing()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        await using var project = new ComposeTestProject(home);
+        await DsoCli.SetSecretAsync(home, "shop/key", "value");
+        string composeFile = project.Write("compose.yml", """
+            services:
+              app:
+                image: dso-busybox:latest
+                init: true
+                command: ["sleep", "3600"]
+                environment:
+                  KEY_FILE: dsofile://shop/key?mode=0400
+                  OTHER_KEY_FILE: dsofile://shop/key?mode=0444
+            """);
+
+        DsoResult result = await project.TryUpAsync(["-p", project.Name]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("\"shop/key\" twice", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"{composeFile}:7", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"{composeFile}:8", result.StandardError, StringComparison.Ordinal);
+        Assert.Empty(await DockerCli.ContainersOfProjectAsync(project.Name));
+    }
 }
