@@ -103,8 +103,8 @@ time_up() {
 check_secrets() {
   local container expected_key expected_password
   container=$(docker ps -q --filter "label=com.docker.compose.project=$dso_project" --filter "label=com.docker.compose.service=svc$(printf '%0*d' ${#services} 1)")
-  expected_key=$(sed -n 's/^SVC[0-9]*_API_KEY=//p' "$work/secrets.env" | head -n 1)
-  expected_password=$(sed -n 's/^SVC[0-9]*_DB_PASSWORD=//p' "$work/secrets.env" | head -n 1)
+  expected_key=$(awk -F '=' '/^SVC[0-9]+_API_KEY=/ { print $2; exit }' "$work/secrets.env")
+  expected_password=$(awk -F '=' '/^SVC[0-9]+_DB_PASSWORD=/ { print $2; exit }' "$work/secrets.env")
   [ "$(docker exec "$container" sh -c 'printf %s "$API_KEY"')" = "$expected_key" ] \
     || fail "the dso:// secret did not reach the container as stored"
   [ "$(docker exec "$container" sh -c 'cat "$DB_PASSWORD_FILE"')" = "$expected_password" ] \
