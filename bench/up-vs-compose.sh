@@ -6,7 +6,7 @@
 #
 # Each round times one 'up -d' of each project, in an order that flips from round to round, and runs its
 # 'down' outside the timing. One untimed round comes first; it also checks that the secrets reached a
-# container. dso is told to drive docker-compose (v1) through DSO_COMPOSE, so both sides run the same
+# container. DSO_COMPOSE=docker-compose makes dso drive docker-compose (v1), so both sides run the same
 # Compose. Every container and network the script creates belongs to a project named dsobench-up-*, and
 # they are removed on exit, also after a failure.
 #
