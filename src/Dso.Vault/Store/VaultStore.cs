@@ -200,7 +200,7 @@ internal sealed class VaultStore
         {
             file = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
             throw MissingVault();
         }
