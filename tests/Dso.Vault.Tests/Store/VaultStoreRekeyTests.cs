@@ -134,10 +134,35 @@ public sealed class VaultStoreRekeyTests
         Assert.Equal([9], vault.Get("app/after-rekey"));
     }
 
+    [Fact]
+    public void Load_RekeyFromPassphraseStoppedBeforeKeyRename_OpensWithNextKey()
+    {
+        using TempVault vault = CreateVaultWithEntries(TempVault.CreateWithPassphrase());
+        StopRekeyAfterVaultWasReencrypted(vault);
+
+        VaultDocument document = vault.OpenStore("the passphrase is no longer used").Load();
+
+        AssertHasAllEntries(document);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("0123456789abcdef")]
+    public void Update_PartialNextKey_RemovesItAndSaves(string partialKey)
+    {
+        using TempVault vault = CreateVaultWithEntries(TempVault.CreateWithKeyFile());
+        File.WriteAllText(vault.NextMasterKeyPath, partialKey);
+
+        vault.Set("app/after-rekey", [9]);
+
+        Assert.False(File.Exists(vault.NextMasterKeyPath), "the partial master.key.next was left behind");
+        Assert.Equal([9], vault.Get("app/after-rekey"));
+    }
+
     /// <summary>
     /// Reproduces by hand the state a rekey to a new key file leaves when it is killed between writing vault.enc
-    /// and renaming master.key.next over master.key: the vault is already encrypted under master.key.next, and
-    /// master.key contains the old key (or, after a passphrase vault, does not exist). Returns master.key.next.
+    /// and renaming master.key.next over master.key. The vault is then encrypted under master.key.next, and
+    /// master.key contains the old key, or does not exist after a passphrase vault. Returns master.key.next.
     /// </summary>
     private static byte[] StopRekeyAfterVaultWasReencrypted(TempVault vault)
     {
