@@ -91,6 +91,32 @@ public sealed class VaultStoreDamageTests
         Assert.Equal(vault.VaultPath, exception.VaultPath);
     }
 
+    [Theory]
+    [MemberData(nameof(HeaderOffsets))]
+    public void Load_PassphraseVaultHeaderByteFlipped_ThrowsVaultFormatException(int offset)
+    {
+        using TempVault vault = TempVault.CreateWithPassphrase();
+        vault.Set("app/db/password", [1, 2, 3]);
+        FlipByte(vault, offset);
+
+        var exception = Assert.Throws<VaultFormatException>(() => vault.OpenStore().Load());
+
+        Assert.Equal(vault.VaultPath, exception.VaultPath);
+    }
+
+    [Fact]
+    public void Load_KeyFileVaultMarkedAsPassphraseVault_ThrowsVaultFormatException()
+    {
+        using TempVault vault = CreateVaultWithEntries();
+        byte[] file = File.ReadAllBytes(vault.VaultPath);
+        file[10] = (byte)KdfKind.Argon2idPassphrase;
+        File.WriteAllBytes(vault.VaultPath, file);
+
+        var exception = Assert.Throws<VaultFormatException>(() => vault.OpenStore().Load());
+
+        Assert.Equal(vault.VaultPath, exception.VaultPath);
+    }
+
     [Fact]
     public void Load_WrongKeyFile_ReportsWrongKeyNamingKeyFile()
     {
