@@ -50,6 +50,28 @@ public sealed class SecretCommandTests
         Assert.Equal(0, list.GetProperty("revision").GetInt64());
     }
 
+    [Theory]
+    [InlineData("value")]
+    [InlineData("--value")]
+    [InlineData("--value=")]
+    public async Task Set_ValueOnCommandLine_ErrorDoesNotEchoValue(string form)
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        string[] arguments = form switch
+        {
+            "value" => ["secret", "set", "app/password", Canary],
+            "--value" => ["secret", "set", "app/password", "--value", Canary],
+            _ => ["secret", "set", "app/password", "--value=" + Canary],
+        };
+
+        DsoResult set = await DsoCli.RunAsync(home, arguments);
+
+        Assert.Equal(2, set.ExitCode);
+        Assert.DoesNotContain(Canary, set.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(Canary, set.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Pass the value on standard input", set.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task List_Json_ShowsNamesAndMetadata()
     {
