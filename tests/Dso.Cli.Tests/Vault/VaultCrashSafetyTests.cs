@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dso.Cli.Tests.Infrastructure;
+using Dso.Core.IO;
 using Xunit.Abstractions;
 
 namespace Dso.Cli.Tests.Vault;
@@ -11,6 +12,7 @@ public sealed class VaultCrashSafetyTests
     private const int ValueSize = 256 * 1024;
     private const int MaxKillDelayMilliseconds = 30;
     private const string SecretName = "crash/value";
+    private const string TempFilePattern = AtomicFile.TempPrefix + "*";
 
     private readonly ITestOutputHelper _output;
 
@@ -35,7 +37,7 @@ public sealed class VaultCrashSafetyTests
             int delay = random.Next(0, MaxKillDelayMilliseconds + 1);
             (bool tempFileSeen, int exitCode) = await RunSetAndKillAsync(home, next, delay);
             Assert.True(tempFileSeen, $"iteration {iteration}: dso exited ({exitCode}) without creating a temp file next to the vault, so no kill was sent");
-            bool tempFileLeft = Directory.EnumerateFiles(home.Home, ".dso-tmp-*").Any();
+            bool tempFileLeft = Directory.EnumerateFiles(home.Home, TempFilePattern).Any();
 
             DsoResult get = await DsoCli.RunAsync(home, ["secret", "get", SecretName]);
 
@@ -64,7 +66,7 @@ public sealed class VaultCrashSafetyTests
     /// </summary>
     private static async Task<(bool TempFileSeen, int ExitCode)> RunSetAndKillAsync(TestHome home, byte[] value, int delay)
     {
-        using var watcher = new FileSystemWatcher(home.Home, ".dso-tmp-*");
+        using var watcher = new FileSystemWatcher(home.Home, TempFilePattern);
         var tempFileCreated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.Created += (_, _) => tempFileCreated.TrySetResult();
         watcher.EnableRaisingEvents = true;

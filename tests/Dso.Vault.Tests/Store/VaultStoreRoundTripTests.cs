@@ -1,4 +1,5 @@
 using System.Text;
+using Dso.Core.IO;
 using Dso.Vault.Format;
 using Dso.Vault.Store;
 using Dso.Vault.Tests.Infrastructure;
@@ -99,7 +100,7 @@ public sealed class VaultStoreRoundTripTests
     public void Update_TempFileLeftByKilledWriter_RemovesIt()
     {
         using TempVault vault = TempVault.CreateWithKeyFile();
-        string leftover = Path.Combine(vault.Paths.Home, ".dso-tmp-vault.enc.4242.0badf00d");
+        string leftover = Path.Combine(vault.Paths.Home, AtomicFile.TempPrefix + "vault.enc.4242.0badf00d");
         File.WriteAllBytes(leftover, [1, 2, 3]);
 
         vault.Set("a", [1]);
