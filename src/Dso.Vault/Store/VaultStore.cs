@@ -216,7 +216,7 @@ internal sealed class VaultStore
             if (!VaultCodec.KeyMatches(header, secret))
             {
                 string what = header.Kdf == KdfKind.KeyFile ? $"the key in {_paths.MasterKeyPath}" : "the passphrase";
-                throw new VaultFormatException(path, $"wrong key: {what} does not match this vault");
+                throw new VaultFormatException(path, $"wrong key: {what} does not match this vault (if the key is right, the vault header's salt or key id is damaged: restore the vault from a backup)");
             }
 
             return (header, decrypt(file, header, secret));

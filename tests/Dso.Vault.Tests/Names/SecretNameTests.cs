@@ -76,4 +76,12 @@ public sealed class SecretNameTests
 
         Assert.True(SecretName.IsValid(name));
     }
+
+    [Fact]
+    public void Quote_RightToLeftOverride_IsEscaped()
+    {
+        string quoted = SecretName.Quote("app/\u202Etxt.exe");
+
+        Assert.Equal("\"app/\\u202etxt.exe\"", quoted);
+    }
 }
