@@ -50,13 +50,13 @@ internal static partial class AgentConfigLoader
     private static ProviderConfig? ReadProvider(ConfigReader reader, string name, YamlNode node, string keyPath, long line)
     {
         // The type decides which keys are accepted, so it is read before the keys are checked.
-        if (node is not YamlMappingNode raw)
+        if (node is not YamlMappingNode raw && !ConfigReader.IsNull(node))
         {
             _ = reader.Mapping(node, keyPath, line, accepted: null);
             return null;
         }
 
-        YamlNode? typeNode = raw.Children.FirstOrDefault(entry => entry.Key is YamlScalarNode { Value: "type" }).Value;
+        YamlNode? typeNode = (node as YamlMappingNode)?.Children.FirstOrDefault(entry => entry.Key is YamlScalarNode { Value: "type" }).Value;
         if (typeNode is null)
         {
             reader.Error(line, $"{keyPath}.type", $"is required ({string.Join(", ", AgentConfigKeys.ProviderTypes)}).");

@@ -40,6 +40,8 @@ public sealed class AgentConfigLoaderTests
         { "mode: agent\nproviders:\n  main:\n    type: gcp\n", $"{File}:4: providers.main.type: must be one of local, vault, aws, azure, not \"gcp\"." },
         { "mode: agent\nproviders:\n  main:\n    vault_path: /x\n", $"{File}:3: providers.main.type: is required (local, vault, aws, azure)." },
         { "mode: agent\nproviders:\n  main: local\n", $"{File}:3: providers.main: must be a mapping" },
+        { "mode: agent\nproviders:\n  main:\n", $"{File}:3: providers.main.type: is required (local, vault, aws, azure)." },
+        { LocalProvider + "secrets:\n  db:\n", $"{File}:7: secrets.db.provider: is required" },
         { "mode: agent\nproviders:\n  -bad:\n    type: local\n    vault_path: /x\n", $"{File}:3: providers.-bad: is not a valid provider name" },
         { LocalProvider + "    region: us-east-1\n", $"{File}:6: providers.main.region: unknown key for a provider of type local; accepted keys here: type, vault_path." },
         { "mode: agent\nproviders:\n  main:\n    type: local\n", $"{File}:3: providers.main.vault_path: is required" },
