@@ -273,7 +273,7 @@ internal static partial class AgentConfigLoader
                 }
                 else
                 {
-                    reader.Error(signalNode, mapping.PathOf("signal"), $"must be one of {string.Join(", ", SignalNames.Accepted)}, not \"{signalName}\".");
+                    reader.Error(signalNode, mapping.PathOf("signal"), $"must be one of {string.Join(", ", SignalNames.Accepted)} (the SIG prefix may be left out), not \"{signalName}\".");
                 }
             }
         }

@@ -11,11 +11,10 @@ internal static class SignalNames
         "SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGWINCH", "SIGCONT",
     ];
 
-    /// <summary>Returns the SIG-prefixed upper-case name for "SIGHUP", "HUP" or "sighup", or null if it is not accepted.</summary>
+    /// <summary>Returns the SIG-prefixed name for "SIGHUP" or "HUP", or null if it is not accepted. Names are upper case, as in signal(7).</summary>
     public static string? Normalize(string name)
     {
-        string upper = name.ToUpperInvariant();
-        string full = upper.StartsWith("SIG", StringComparison.Ordinal) ? upper : "SIG" + upper;
+        string full = name.StartsWith("SIG", StringComparison.Ordinal) ? name : "SIG" + name;
         return Accepted.Contains(full) ? full : null;
     }
 }

@@ -88,8 +88,9 @@ public sealed class AgentConfigLoaderTests
         { Inject("      gid: app\n"), $"{File}:13: secrets.db.inject.gid: must be a whole number" },
         { Rotation("      strategy: blue-green\n"), $"{File}:13: secrets.db.rotation.strategy: must be one of rolling, restart, signal, none, not \"blue-green\"." },
         { Rotation("      signal: SIGHUP\n"), $"{File}:13: secrets.db.rotation.signal: applies to strategy signal only, but the strategy is restart." },
-        { Rotation("      strategy: signal\n      signal: SIGFOO\n"), $"{File}:14: secrets.db.rotation.signal: must be one of SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH, SIGCONT, not \"SIGFOO\"." },
+        { Rotation("      strategy: signal\n      signal: SIGFOO\n"), $"{File}:14: secrets.db.rotation.signal: must be one of SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH, SIGCONT (the SIG prefix may be left out), not \"SIGFOO\"." },
         { Rotation("      strategy: signal\n      signal: SIGKILL\n"), $"{File}:14: secrets.db.rotation.signal: must be one of SIGHUP" },
+        { Rotation("      strategy: signal\n      signal: sighup\n"), $"{File}:14: secrets.db.rotation.signal: must be one of SIGHUP" },
         { Rotation("      health_timeout: 5 minutes\n"), $"{File}:13: secrets.db.rotation.health_timeout: \"5 minutes\" is not a duration; write a whole number with a unit d, h, m or s, largest unit first, such as 30s, 5m, 1h30m or 7d." },
         { Rotation("      health_timeout: 0s\n"), $"{File}:13: secrets.db.rotation.health_timeout: must be at least 1s, not 0s." },
         { Rotation("      strategy: signal\n      health_timeout: 30s\n"), $"{File}:14: secrets.db.rotation.health_timeout: applies to strategies rolling and restart only" },
@@ -189,7 +190,7 @@ public sealed class AgentConfigLoaderTests
     public void Parse_SignalStrategy_DefaultsToSighupAndNormalizesNames()
     {
         AgentConfig defaulted = Parse(Rotation("      strategy: signal\n"));
-        AgentConfig shortName = Parse(Rotation("      strategy: signal\n      signal: usr1\n"));
+        AgentConfig shortName = Parse(Rotation("      strategy: signal\n      signal: USR1\n"));
 
         Assert.Equal("SIGHUP", defaulted.Secrets["db"].Rotation.Signal);
         Assert.Equal("SIGUSR1", shortName.Secrets["db"].Rotation.Signal);
