@@ -77,10 +77,10 @@ internal sealed class DirectoryStep : SetupStep
 
     private void CreateOne(string path, UnixFileMode mode, Ownership ownership)
     {
-        Directory.CreateDirectory(path);
+        // Created with its final mode, so that it is never wider even for a moment. The umask may remove bits
+        // from that mode, so it is set again explicitly.
+        Directory.CreateDirectory(path, mode);
         _created.Add(path);
-
-        // The mode given at creation is reduced by the umask, so it is set again explicitly.
         File.SetUnixFileMode(path, mode);
         ownership.Apply(path);
         Libc.FsyncDirectory(Path.GetDirectoryName(path)!);
