@@ -18,7 +18,7 @@ internal static partial class AgentConfigLoader
         {
             text = File.ReadAllText(path);
         }
-        catch (FileNotFoundException exception)
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new AgentConfigException($"The config file {path} was not found.", exception);
         }
