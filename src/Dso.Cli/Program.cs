@@ -3,9 +3,6 @@ using Dso.Cli;
 using Dso.Cli.Commands;
 using Dso.Core;
 
-(args, string? configOption) = GlobalOptions.TakeConfigOption(args);
-var context = new CliContext(Environment.GetEnvironmentVariable, Console.Out, Console.Error, TimeProvider.System, configOption);
-
 // Docker runs a plugin as "docker-dso docker-cli-plugin-metadata", and "docker dso X" as "docker-dso dso X".
 if (args is ["docker-cli-plugin-metadata"])
 {
@@ -13,7 +10,7 @@ if (args is ["docker-cli-plugin-metadata"])
     return 0;
 }
 
-if (args.Length > 0 && args[0] == "dso" && context.Environment(PluginCommands.PluginEnvironmentVariable) == "1")
+if (args.Length > 0 && args[0] == "dso" && Environment.GetEnvironmentVariable(PluginCommands.PluginEnvironmentVariable) == "1")
 {
     args = args[1..];
 }
@@ -27,6 +24,9 @@ Console.CancelKeyPress += (_, eventArgs) =>
 
 try
 {
+    (args, string? configOption) = GlobalOptions.TakeConfigOption(args);
+    var context = new CliContext(Environment.GetEnvironmentVariable, Console.Out, Console.Error, TimeProvider.System, configOption);
+
     // up and down take Compose's own arguments, which are passed on in order.
     if (args.Length > 0 && args[0] is "up" or "down")
     {
@@ -76,5 +76,16 @@ catch (IOException exception)
 catch (UnauthorizedAccessException exception)
 {
     Console.Error.WriteLine($"dso: permission denied: {exception.Message}");
+    return 1;
+}
+catch (HttpRequestException exception)
+{
+    Console.Error.WriteLine($"dso: the Docker engine did not answer ({exception.Message}). Check that dockerd runs and that DOCKER_HOST, if set, is right.");
+    return 1;
+}
+catch (Exception exception) when (exception is not OutOfMemoryException)
+{
+    // A bug, not a user error: one line, no stack trace, and exit code 1 rather than the runtime's 134.
+    Console.Error.WriteLine($"dso: unexpected error ({exception.GetType().Name}): {exception.Message}");
     return 1;
 }

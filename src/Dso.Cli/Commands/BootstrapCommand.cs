@@ -69,11 +69,7 @@ internal static class BootstrapCommand
         }
         else if (usePassphrase)
         {
-            string passphrase = Passphrases.Read(context.Environment, "DSO_PASSPHRASE", "New vault passphrase: ");
-            if (context.Environment("DSO_PASSPHRASE") is not { Length: > 0 } && Passphrases.Read(context.Environment, "DSO_PASSPHRASE", "Repeat the passphrase: ") != passphrase)
-            {
-                throw new DsoException("The two passphrases differ; nothing was created.");
-            }
+            string passphrase = Passphrases.ReadNew(context.Environment, "DSO_PASSPHRASE");
 
             new Vault.Store.VaultStore(paths, () => new PassphraseKeySource(() => passphrase), context.Time)
                 .Create(KdfKind.Argon2idPassphrase, Argon2Parameters.Default);

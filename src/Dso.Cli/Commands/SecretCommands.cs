@@ -30,10 +30,12 @@ internal static class SecretCommands
         // Takes any token after the name, so that the parser's "Unrecognized command or argument 'TOKEN'" error, which would
         // print a value typed on the command line to the terminal or a CI log, never fires for this command.
         var extra = new Argument<string[]>("extra") { Arity = ArgumentArity.ZeroOrMore, Hidden = true };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Store an empty value; without it, empty input is rejected as a likely mistake." };
         var set = new Command("set", "Store a secret. The value is read from standard input, byte for byte (a trailing newline is kept), or typed at a prompt without echo. It is never taken from the command line.")
         {
             name,
             extra,
+            allowEmpty,
         };
         set.Validators.Add(result =>
         {
@@ -47,6 +49,11 @@ internal static class SecretCommands
             string secretName = result.GetValue(name)!;
             SecretName.Validate(secretName);
             byte[] value = ReadValue(secretName);
+            if (value.Length == 0 && !result.GetValue(allowEmpty))
+            {
+                throw new DsoException($"The value for {secretName} is empty, so nothing was stored. Pass it on standard input, or add --allow-empty to store an empty value.");
+            }
+
             VaultStore vault = context.OpenVault();
             long version = vault.Update(document =>
             {

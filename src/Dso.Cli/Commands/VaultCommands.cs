@@ -29,7 +29,7 @@ internal static class VaultCommands
             VaultStore vault = context.OpenVault();
             if (result.GetValue(toPassphrase))
             {
-                string passphrase = Passphrases.Read(context.Environment, "DSO_NEW_PASSPHRASE", "New vault passphrase: ");
+                string passphrase = Passphrases.ReadNew(context.Environment, "DSO_NEW_PASSPHRASE");
                 vault.Rekey(KdfKind.Argon2idPassphrase, new PassphraseKeySource(() => passphrase), Argon2Parameters.Default);
                 context.Output.WriteLine($"Re-encrypted {vault.VaultPath} under the new passphrase.");
             }

@@ -25,4 +25,24 @@ internal static class Passphrases
 
         return passphrase;
     }
+
+    /// <summary>
+    /// Reads a new passphrase from an environment variable, or asks for it twice on the terminal, because a
+    /// mistyped new passphrase would make the vault unreadable.
+    /// </summary>
+    public static string ReadNew(Func<string, string?> environment, string variable)
+    {
+        if (environment(variable) is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+
+        string passphrase = Read(environment, variable, "New vault passphrase: ");
+        if (Read(environment, variable, "Repeat the new passphrase: ") != passphrase)
+        {
+            throw new DsoException("The two passphrases differ; nothing was changed.");
+        }
+
+        return passphrase;
+    }
 }

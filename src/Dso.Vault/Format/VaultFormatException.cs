@@ -3,7 +3,7 @@ using Dso.Core;
 namespace Dso.Vault.Format;
 
 /// <summary>A vault file that cannot be read: empty, truncated, tampered, of an unknown version, or under another key.</summary>
-public sealed class VaultFormatException : DsoException
+public class VaultFormatException : DsoException
 {
     public VaultFormatException(string path, string reason)
         : base($"Cannot open the vault {path}: {reason}. The file was left untouched.")

@@ -194,6 +194,23 @@ internal sealed class VaultStore
     /// <summary>Reads vault.enc, finds the key that matches its header and hands both to <paramref name="decrypt"/>.</summary>
     private (VaultHeader Header, T Result) Open<T>(DecryptFunction<T> decrypt)
     {
+        // A reader takes no lock, so a concurrent rekey can replace master.key between this reader's reads of the
+        // vault and of the key. Reading both again settles that race; a mismatch that persists is a real one.
+        const int MaxAttempts = 3;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return OpenOnce(decrypt);
+            }
+            catch (WrongKeyException) when (attempt < MaxAttempts)
+            {
+            }
+        }
+    }
+
+    private (VaultHeader Header, T Result) OpenOnce<T>(DecryptFunction<T> decrypt)
+    {
         string path = _paths.VaultPath;
         byte[] file;
         try
@@ -216,7 +233,7 @@ internal sealed class VaultStore
             if (!VaultCodec.KeyMatches(header, secret))
             {
                 string what = header.Kdf == KdfKind.KeyFile ? $"the key in {_paths.MasterKeyPath}" : "the passphrase";
-                throw new VaultFormatException(path, $"wrong key: {what} does not match this vault (if the key is right, the vault header's salt or key id is damaged: restore the vault from a backup)");
+                throw new WrongKeyException(path, $"wrong key: {what} does not match this vault (if the key is right, the vault header's salt or key id is damaged: restore the vault from a backup)");
             }
 
             return (header, decrypt(file, header, secret));
@@ -292,4 +309,7 @@ internal sealed class VaultStore
 
     private DsoException MissingVault() =>
         new($"The vault {_paths.VaultPath} does not exist. Run 'dso bootstrap local' to create it, or set DSO_HOME to the folder that holds it.");
+
+    /// <summary>A key that does not match the vault header, which a concurrent rekey can cause for a moment.</summary>
+    private sealed class WrongKeyException(string path, string reason) : VaultFormatException(path, reason);
 }

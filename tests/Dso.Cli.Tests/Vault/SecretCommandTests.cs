@@ -29,12 +29,27 @@ public sealed class SecretCommandTests
     {
         using TestHome home = await new TestHome().InitializeAsync();
         byte[] value = ValueOfKind(kind);
+        string[] set = value.Length == 0 ? ["secret", "set", "app/value", "--allow-empty"] : ["secret", "set", "app/value"];
 
-        await DsoCli.RunOkAsync(home, ["secret", "set", "app/value"], value);
+        await DsoCli.RunOkAsync(home, set, value);
         DsoResult get = await DsoCli.RunOkAsync(home, ["secret", "get", "app/value"]);
 
         Assert.Equal(value.Length, get.StandardOutputBytes.Length);
         Assert.Equal(value, get.StandardOutputBytes);
+    }
+
+    [Fact]
+    public async Task Set_EmptyStdinWithoutFlag_KeepsOldValue()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        await DsoCli.SetSecretAsync(home, "app/value", "original");
+
+        DsoResult set = await DsoCli.RunAsync(home, ["secret", "set", "app/value"], []);
+        DsoResult get = await DsoCli.RunOkAsync(home, ["secret", "get", "app/value"]);
+
+        Assert.Equal(1, set.ExitCode);
+        Assert.Contains("--allow-empty", set.StandardError, StringComparison.Ordinal);
+        Assert.Equal("original", get.StandardOutput);
     }
 
     [Fact]
