@@ -49,15 +49,17 @@ internal static class ComposeCommands
         Dictionary<string, byte[]> values = uses.Count > 0 ? ResolveValues(context, uses) : [];
 
         var store = new SecretFileStore(context.SecretFileRoot, context.AllowDiskBackedSecretFiles);
-        string projectDirectory = store.PrepareProject(project.Name);
-        await WriteSecretFilesAsync(context, project, store, values, cancellationToken);
-
         OverrideFile overrideFile = OverrideFile.Build(project, service => store.ServiceDirectory(project.Name, service));
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach ((string placeholder, string secretName) in overrideFile.Placeholders)
         {
-            environment[placeholder] = ToEnvironmentValue(secretName, values[secretName], uses);
+            environment[placeholder] = ToEnvironmentValue(placeholder, secretName, values[secretName], uses);
         }
+
+        // Secret files are written only once every check has passed, so a failed dso up leaves no plaintext behind.
+        List<PlannedFile> plannedFiles = await PlanSecretFilesAsync(context, project, cancellationToken);
+        string projectDirectory = store.PrepareProject(project.Name);
+        WriteSecretFiles(project, store, plannedFiles, values);
 
         // docker-compose 1.29.2 rejects an override that lists no service. Without a version key it reads as a
         // version 1 file, and with one its services key is null. A project that uses no secret gets no override.
@@ -103,6 +105,11 @@ internal static class ComposeCommands
             context.WorkingDirectory,
             new Dictionary<string, string>(),
             cancellationToken);
+        if (exitCode != 0)
+        {
+            context.Warn($"{compose.DisplayName} down failed (exit code {exitCode}), so the secret files of project \"{project.Name}\" were kept for the containers that may still run. Run dso down again once it succeeds.");
+            return exitCode;
+        }
 
         var store = new SecretFileStore(context.SecretFileRoot, allowDiskBacked: true);
         int removed = store.RemoveProject(project.Name);
@@ -149,6 +156,17 @@ internal static class ComposeCommands
             var first = new Dictionary<string, SecretUse>(StringComparer.Ordinal);
             foreach (SecretUse use in service.Uses.Where(use => use.Reference.Kind == InjectionKind.File))
             {
+                // A file secret "a" and a file secret "a/b" would need "a" to be both a file and a directory.
+                SecretUse? nested = first.Values.FirstOrDefault(other =>
+                    other.Reference.SecretName.StartsWith(use.Reference.SecretName + "/", StringComparison.Ordinal)
+                    || use.Reference.SecretName.StartsWith(other.Reference.SecretName + "/", StringComparison.Ordinal));
+                if (nested is not null)
+                {
+                    throw new DsoException(
+                        $"Service \"{service.Service}\" uses the file secrets \"{nested.Reference.SecretName}\" and \"{use.Reference.SecretName}\", " +
+                        $"but one would have to be both a file and a directory under {OverrideFile.ContainerSecretDirectory} ({nested.Location} and {use.Location}). Rename one of them, or deliver one with dso://.");
+                }
+
                 if (!first.TryGetValue(use.Reference.SecretName, out SecretUse? earlier))
                 {
                     first[use.Reference.SecretName] = use;
@@ -167,38 +185,48 @@ internal static class ComposeCommands
         }
     }
 
-    private static async Task WriteSecretFilesAsync(CliContext context, ComposeProject project, SecretFileStore store, Dictionary<string, byte[]> values, CancellationToken cancellationToken)
+    /// <summary>Decides owner and mode of every file secret, looking up container users where needed.</summary>
+    private static async Task<List<PlannedFile>> PlanSecretFilesAsync(CliContext context, ComposeProject project, CancellationToken cancellationToken)
     {
-        var users = new ContainerUserResolver(() => DockerEngine.CreateClient(context.Environment));
+        var users = new ContainerUserResolver(() => DockerEngine.CreateClient(context.Environment), context.Warn);
+        var planned = new List<PlannedFile>();
         foreach (ServiceSecrets service in project.Services)
         {
-            List<SecretUse> fileUses = service.Uses.Where(use => use.Reference.Kind == InjectionKind.File).ToList();
-            var written = new HashSet<string>(StringComparer.Ordinal);
-            if (fileUses.Count > 0)
+            (int Uid, int Gid)? owner = null;
+            foreach (SecretUse use in service.Uses.Where(use => use.Reference.Kind == InjectionKind.File))
             {
-                (int Uid, int Gid)? owner = null;
-                foreach (SecretUse use in fileUses)
+                SecretReference reference = use.Reference;
+                if (reference.Uid is null)
                 {
-                    SecretReference reference = use.Reference;
-                    if (reference.Uid is null)
-                    {
-                        owner ??= await users.ResolveAsync(service.Service, service.User, service.Image, cancellationToken);
-                    }
-
-                    int uid = reference.Uid ?? owner!.Value.Uid;
-                    int gid = reference.Gid ?? (reference.Uid is null ? owner!.Value.Gid : reference.Uid.Value);
-                    UnixFileMode mode = reference.Mode ?? UnixFileMode.UserRead;
-                    store.Write(project.Name, service.Service, reference.SecretName, values[reference.SecretName], uid, gid, mode);
-                    written.Add(reference.SecretName);
+                    owner ??= await users.ResolveAsync(service.Service, service.User, service.Image, cancellationToken);
                 }
-            }
 
-            store.RemoveStale(project.Name, service.Service, written);
+                int uid = reference.Uid ?? owner!.Value.Uid;
+                int gid = reference.Gid ?? (reference.Uid is null ? owner!.Value.Gid : reference.Uid.Value);
+                planned.Add(new PlannedFile(service.Service, reference.SecretName, uid, gid, reference.Mode ?? UnixFileMode.UserRead));
+            }
+        }
+
+        return planned;
+    }
+
+    private static void WriteSecretFiles(ComposeProject project, SecretFileStore store, List<PlannedFile> planned, Dictionary<string, byte[]> values)
+    {
+        foreach (ServiceSecrets service in project.Services)
+        {
+            List<PlannedFile> files = planned.Where(file => file.Service == service.Service).ToList();
+
+            // Files of an earlier run go first, so that a stale file "a" cannot block a new directory "a/".
+            store.RemoveStale(project.Name, service.Service, files.Select(file => file.SecretName).ToHashSet(StringComparer.Ordinal));
+            foreach (PlannedFile file in files)
+            {
+                store.Write(project.Name, file.Service, file.SecretName, values[file.SecretName], file.Uid, file.Gid, file.Mode);
+            }
         }
     }
 
     /// <summary>Turns a value into an environment string; values that an environment variable cannot carry are rejected.</summary>
-    private static string ToEnvironmentValue(string secretName, byte[] value, List<SecretUse> uses)
+    private static string ToEnvironmentValue(string placeholder, string secretName, byte[] value, List<SecretUse> uses)
     {
         SecretUse use = uses.First(candidate => candidate.Reference.SecretName == secretName && candidate.Reference.Kind == InjectionKind.Environment);
         string text;
@@ -209,6 +237,13 @@ internal static class ComposeCommands
         catch (DecoderFallbackException)
         {
             throw new DsoException($"The secret \"{secretName}\" is not valid UTF-8, so it cannot be an environment variable ({use.Location}). Use dsofile://{secretName} to deliver it as a file.");
+        }
+
+        // Linux limits one NAME=value string of a process environment to 32 pages (MAX_ARG_STRLEN, 128 KiB).
+        const int MaxEnvironmentString = 128 * 1024;
+        if (placeholder.Length + 2 + value.Length > MaxEnvironmentString)
+        {
+            throw new DsoException($"The secret \"{secretName}\" is {value.Length} bytes, more than an environment variable can carry (128 KiB) ({use.Location}). Use dsofile://{secretName} to deliver it as a file.");
         }
 
         if (text.Contains('\0', StringComparison.Ordinal))
@@ -243,4 +278,6 @@ internal static class ComposeCommands
         result.AddRange(arguments.Remaining);
         return result;
     }
+
+    private sealed record PlannedFile(string Service, string SecretName, int Uid, int Gid, UnixFileMode Mode);
 }

@@ -9,6 +9,8 @@ namespace Dso.Cli.Config;
 /// </summary>
 internal static class ConfigDiscovery
 {
+    public const string WorkingDirectorySource = "the current directory";
+
     public static ConfigLocation Find(string? configOption, Func<string, string?> environment, DsoPaths paths, string workingDirectory)
     {
         if (!string.IsNullOrEmpty(configOption))
@@ -24,7 +26,7 @@ internal static class ConfigDiscovery
         string local = Path.Combine(workingDirectory, "dso.yaml");
         if (File.Exists(local))
         {
-            return new ConfigLocation(local, "the current directory");
+            return new ConfigLocation(local, WorkingDirectorySource);
         }
 
         if (File.Exists(paths.LocalConfigPath))

@@ -81,8 +81,8 @@ internal sealed record LocalConfig
                     {
                         config = childKey switch
                         {
-                            "directory" => config with { SecretFileDirectory = Scalar(path, childValue, "secret_files.directory") },
-                            "allow_disk" => config with { AllowDiskBackedSecretFiles = Boolean(path, childValue, "secret_files.allow_disk") },
+                            "directory" => config with { SecretFileDirectory = System.IO.Path.GetFullPath(Scalar(path, childValue, "secret_files.directory"), System.IO.Path.GetDirectoryName(path)!) },
+                            "allow_disk" => config with { AllowDiskBackedSecretFiles = AllowDisk(location, childValue) },
                             _ => throw Unknown(path, childValue, $"secret_files.{childKey}", "directory, allow_disk"),
                         };
                     }
@@ -112,6 +112,22 @@ internal sealed record LocalConfig
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// Reads secret_files.allow_disk, which only a config the user chose may turn on: a dso.yaml that came with a
+    /// cloned project in the working directory must not be able to send secrets to disk.
+    /// </summary>
+    private static bool AllowDisk(ConfigLocation location, YamlNode node)
+    {
+        bool allow = Boolean(location.Path!, node, "secret_files.allow_disk");
+        if (allow && location.Source == ConfigDiscovery.WorkingDirectorySource)
+        {
+            throw new DsoException($"{location.Path}:{Line(node)}: secret_files.allow_disk: true is not accepted from a dso.yaml in the working directory, which may come with a project you cloned. " +
+                "Put it in ~/.dso/dso.yaml, pass the file with --config, or set DSO_ALLOW_DISK_SECRETS=1.");
+        }
+
+        return allow;
     }
 
     private static IEnumerable<(string Key, YamlNode Value)> Mapping(string path, YamlNode node, string name)

@@ -12,6 +12,8 @@ internal static class SecretName
 {
     public const int MaxLength = 255;
 
+    public const int MaxSegmentLength = 200;
+
     public static void Validate(string name)
     {
         string? problem = FindProblem(name);
@@ -70,6 +72,12 @@ internal static class SecretName
                 return "it contains an empty segment (a leading, trailing or doubled '/')";
             }
 
+            // A segment becomes a file name, and the temp file written next to it adds a prefix and a suffix.
+            if (segment.Length > MaxSegmentLength)
+            {
+                return $"a segment is longer than {MaxSegmentLength} characters";
+            }
+
             if (segment is "." or "..")
             {
                 return $"the segment \"{segment}\" is not allowed";
@@ -79,7 +87,7 @@ internal static class SecretName
             {
                 if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
                 {
-                    return $"the character '{c}' is not allowed";
+                    return $"the character '{Quote(c.ToString())[1..^1]}' is not allowed";
                 }
             }
         }

@@ -14,18 +14,20 @@ namespace Dso.Docker.Engine;
 internal sealed class ContainerUserResolver
 {
     private readonly Func<DockerClient> _clientFactory;
+    private readonly Action<string> _warn;
     private DockerClient? _client;
 
-    public ContainerUserResolver(Func<DockerClient> clientFactory)
+    public ContainerUserResolver(Func<DockerClient> clientFactory, Action<string> warn)
     {
         _clientFactory = clientFactory;
+        _warn = warn;
     }
 
     public async Task<(int Uid, int Gid)> ResolveAsync(string service, string? user, string? image, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(user) && image is not null)
         {
-            user = await ImageUserAsync(image, cancellationToken);
+            user = await ImageUserAsync(service, image, cancellationToken);
         }
 
         if (string.IsNullOrEmpty(user))
@@ -47,24 +49,35 @@ internal sealed class ContainerUserResolver
             return (uid.Value, gid ?? 0);
         }
 
+        if (parts.Length > 1 && gid is null)
+        {
+            // NOTE: a group name in user: would need the image's /etc/group; only numeric groups are read.
+            throw new DsoException($"Service \"{service}\" runs as user \"{user}\", whose group is a name; dso reads only numeric groups. Write the group as a number (user: \"{parts[0]}:GID\") or give the file secret ?gid=N.");
+        }
+
         if (image is null)
         {
             throw new DsoException($"Service \"{service}\" runs as user \"{user}\", which needs an image to look up. Set a numeric user (uid:gid) or give the file secret ?uid=N&gid=N.");
         }
 
         IReadOnlyList<(string Name, int Uid, int Gid)>? passwd = await ReadPasswdAsync(image, cancellationToken);
-        var match = passwd?.FirstOrDefault(entry => entry.Name == parts[0]);
-        if (match is null || match.Value.Name is null)
+        if (passwd is null)
+        {
+            throw new DsoException($"Service \"{service}\" runs as user \"{parts[0]}\", but image {image} is not available locally to look that name up. Build or pull it first (for example: docker-compose build {service}), or set a numeric user (uid:gid) or ?uid=N&gid=N on the file secret.");
+        }
+
+        (string Name, int Uid, int Gid)[] matches = passwd.Where(entry => entry.Name == parts[0]).Take(1).ToArray();
+        if (matches.Length == 0)
         {
             throw new DsoException($"Service \"{service}\" runs as user \"{parts[0]}\", which is not in /etc/passwd of image {image}. Set a numeric user (uid:gid) or give the file secret ?uid=N&gid=N.");
         }
 
-        return (match.Value.Uid, gid ?? match.Value.Gid);
+        return (matches[0].Uid, gid ?? matches[0].Gid);
     }
 
     private DockerClient Client => _client ??= _clientFactory();
 
-    private async Task<string?> ImageUserAsync(string image, CancellationToken cancellationToken)
+    private async Task<string?> ImageUserAsync(string service, string image, CancellationToken cancellationToken)
     {
         try
         {
@@ -73,7 +86,9 @@ internal sealed class ContainerUserResolver
         }
         catch (DockerImageNotFoundException)
         {
-            // The image is built or pulled by compose later; its USER is unknown now, so root owns the files.
+            // Compose builds or pulls the image later, so its USER cannot be known yet.
+            _warn($"image {image} of service \"{service}\" is not available yet, so its USER is unknown and its secret files are owned by root (0:0). " +
+                "If the image runs as another user, set user: on the service or ?uid=N on the dsofile:// reference, or build the image first.");
             return null;
         }
     }

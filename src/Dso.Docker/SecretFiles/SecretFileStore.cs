@@ -35,6 +35,7 @@ internal sealed class SecretFileStore
     public string PrepareProject(string project)
     {
         CreatePrivateDirectory(Root);
+        CheckOwnership(Root);
         if (!_allowDiskBacked && !FileSystemTypes.IsMemoryBacked(Root))
         {
             throw new DsoException($"The secret-file directory {Root} is not on tmpfs, so secret files would reach a disk. " +
@@ -43,7 +44,28 @@ internal sealed class SecretFileStore
 
         string directory = ProjectDirectory(project);
         CreatePrivateDirectory(directory);
+        CheckOwnership(directory);
         return directory;
+    }
+
+    /// <summary>
+    /// Rejects a directory that another user owns or that is a symbolic link: its owner could swap the secret files
+    /// that containers read, for example by creating the predictable /dev/shm/dso-UID before dso does.
+    /// </summary>
+    private static void CheckOwnership(string directory)
+    {
+        FileStatus status = FileStatus.Read(directory)
+            ?? throw new DsoException($"The secret-file directory {directory} disappeared while dso was preparing it.");
+        uint owner = Libc.geteuid();
+        if (!status.IsDirectory)
+        {
+            throw new DsoException($"The secret-file path {directory} is not a directory (it may be a symbolic link). Remove it, or point DSO_RUNTIME_DIR elsewhere.");
+        }
+
+        if (status.Uid != owner)
+        {
+            throw new DsoException($"The secret-file directory {directory} is owned by uid {status.Uid}, not by you (uid {owner}), so that user could replace secret files. Remove it, or point DSO_RUNTIME_DIR elsewhere.");
+        }
     }
 
     /// <summary>
@@ -63,6 +85,12 @@ internal sealed class SecretFileStore
             }
 
             File.SetUnixFileMode(directory, SharedDirectory);
+        }
+
+        if (Directory.Exists(path))
+        {
+            // A directory left by an earlier run's "NAME/other" secret; the current run has no such secret.
+            Directory.Delete(path, recursive: true);
         }
 
         string temp = Path.Combine(parent, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");

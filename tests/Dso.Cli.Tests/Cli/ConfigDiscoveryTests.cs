@@ -73,6 +73,7 @@ public sealed class ConfigDiscoveryTests
     [InlineData("secret_files:\n  allow_disk: maybe\n", "dso.yaml:2: secret_files.allow_disk must be true or false")]
     [InlineData("compose:\n  command: podman\n", "dso.yaml:2: compose.command must be")]
     [InlineData("mode: [local\n", "dso.yaml:")]
+    [InlineData("secret_files:\n  allow_disk: true\n", "dso.yaml:2: secret_files.allow_disk: true is not accepted from a dso.yaml in the working directory")]
     public async Task Config_InvalidFile_FailsNamingFileAndLine(string content, string expectedMessage)
     {
         using var home = new TestHome();

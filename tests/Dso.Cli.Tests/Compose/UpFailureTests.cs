@@ -91,4 +91,55 @@ public sealed class UpFailureTests
         Assert.Contains($"{composeFile}:8", result.StandardError, StringComparison.Ordinal);
         Assert.Empty(await DockerCli.ContainersOfProjectAsync(project.Name));
     }
+
+    [Theory]
+    [InlineData("nested names", "      A_FILE: dsofile://shop/col\n      B_FILE: dsofile://shop/col/sub\n", "would have to be both a file and a directory")]
+    [InlineData("group name in user", "      A_FILE: dsofile://shop/col\n    user: \"1000:staff\"\n", "whose group is a name")]
+    [InlineData("value too big for the environment", "      A_FILE: dsofile://shop/col\n      BIG: dso://shop/big\n", "more than an environment variable can carry")]
+    [InlineData("NUL in an environment value", "      A_FILE: dsofile://shop/col\n      BIN: dso://shop/nul\n", "contains a NUL byte")]
+    public async Task Up_RejectedProject_WritesNoSecretFile(string problem, string environmentEntries, string expectedMessage)
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        await using var project = new ComposeTestProject(home);
+        await DsoCli.SetSecretAsync(home, "shop/col", "file-value");
+        await DsoCli.SetSecretAsync(home, "shop/col/sub", "nested-value");
+        await DsoCli.RunOkAsync(home, ["secret", "set", "shop/big"], new byte[200 * 1024].Select(_ => (byte)'x').ToArray());
+        await DsoCli.RunOkAsync(home, ["secret", "set", "shop/nul"], [(byte)'a', 0, (byte)'b']);
+        project.Write("compose.yml", """
+            services:
+              app:
+                image: dso-busybox:latest
+                init: true
+                command: ["sleep", "3600"]
+                environment:
+            """ + "\n" + environmentEntries);
+
+        DsoResult result = await project.TryUpAsync(["-p", project.Name]);
+
+        Assert.True(result.ExitCode == 1, $"dso up accepted {problem}: {result}");
+        Assert.Contains(expectedMessage, result.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(project.SecretFileDirectory), $"dso up rejected {problem} but left secret files in {project.SecretFileDirectory}.");
+        Assert.Empty(await DockerCli.ContainersOfProjectAsync(project.Name));
+    }
+
+    [Fact]
+    public async Task Down_ComposeFails_KeepsSecretFiles()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        await using var project = new ComposeTestProject(home);
+        project.Write("compose.yml", """
+            services:
+              app:
+                image: dso-busybox:latest
+            """);
+        string secretFile = Path.Combine(project.SecretFileDirectory, "app", "token");
+        Directory.CreateDirectory(Path.GetDirectoryName(secretFile)!);
+        await File.WriteAllTextAsync(secretFile, "still-in-use");
+
+        DsoResult result = await DsoCli.RunAsync(home, ["down", "-p", project.Name], workingDirectory: project.Directory, environment: new Dictionary<string, string> { ["DSO_COMPOSE"] = "false" });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("were kept", result.StandardError, StringComparison.Ordinal);
+        Assert.True(File.Exists(secretFile), "dso down removed secret files although compose down failed.");
+    }
 }

@@ -70,7 +70,7 @@ public sealed class SecretNameTests
     [Fact]
     public void Validate_NameOf255Characters_DoesNotThrow()
     {
-        string name = new('a', SecretName.MaxLength);
+        string name = new string('a', SecretName.MaxSegmentLength) + "/" + new string('b', SecretName.MaxLength - SecretName.MaxSegmentLength - 1);
 
         SecretName.Validate(name);
 
@@ -83,5 +83,24 @@ public sealed class SecretNameTests
         string quoted = SecretName.Quote("app/\u202Etxt.exe");
 
         Assert.Equal("\"app/\\u202etxt.exe\"", quoted);
+    }
+
+    [Fact]
+    public void Validate_SegmentLongerThan200_ThrowsUsageError()
+    {
+        string name = "app/" + new string('a', 201);
+
+        DsoException error = Assert.Throws<DsoException>(() => SecretName.Validate(name));
+
+        Assert.Contains("longer than 200", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_FormatCharacter_MessageEscapesIt()
+    {
+        DsoException error = Assert.Throws<DsoException>(() => SecretName.Validate("app/\u202Eexe"));
+
+        Assert.DoesNotContain("\u202E", error.Message, StringComparison.Ordinal);
+        Assert.Contains("\\u202e", error.Message, StringComparison.Ordinal);
     }
 }
