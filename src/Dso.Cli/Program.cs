@@ -35,7 +35,7 @@ try
             : await ComposeCommands.DownAsync(context, args[1..], cancellation.Token);
     }
 
-    var root = new RootCommand("dso injects secrets from an encrypted vault or a secret manager into Docker containers.");
+    var root = new RootCommand("dso injects secrets from an encrypted local vault into Docker Compose containers at run time.");
     Command bootstrap = BootstrapCommand.Create(context);
     bootstrap.Subcommands.Add(BootstrapAgentCommand.Create(context));
     root.Subcommands.Add(bootstrap);

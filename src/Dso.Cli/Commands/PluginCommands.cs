@@ -13,9 +13,9 @@ internal static class PluginCommands
     public static string Version =>
         typeof(PluginCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    /// <summary>The answer to docker-cli-plugin-metadata, in the shape the Docker CLI expects.</summary>
+    /// <summary>The response to docker-cli-plugin-metadata, in the shape the Docker CLI expects.</summary>
     public static string Metadata =>
-        $$"""{"SchemaVersion":"0.1.0","Vendor":"dso","Version":"{{Version}}","ShortDescription":"Inject secrets into containers and rotate them"}""";
+        $$"""{"SchemaVersion":"0.1.0","Vendor":"dso","Version":"{{Version}}","ShortDescription":"Inject secrets into Docker containers at run time"}""";
 
     public static Command Create(CliContext context)
     {
