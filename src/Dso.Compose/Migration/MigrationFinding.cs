@@ -1,0 +1,9 @@
+namespace Dso.Compose.Migration;
+
+/// <summary>A problem or remark about a project, tied to a file and line when there is one. It never contains a value.</summary>
+internal sealed record MigrationFinding(MigrationSeverity Severity, string Code, string Message, string? File = null, int? Line = null)
+{
+    public string Location => File is null ? string.Empty : Line is null ? File : $"{File}:{Line}";
+
+    public override string ToString() => File is null ? Message : $"{Location}: {Message}";
+}

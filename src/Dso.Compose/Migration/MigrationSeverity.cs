@@ -1,0 +1,13 @@
+namespace Dso.Compose.Migration;
+
+internal enum MigrationSeverity
+{
+    /// <summary>Something the user should know, which needs no action.</summary>
+    Note,
+
+    /// <summary>Something that may need action; the migration goes ahead.</summary>
+    Warning,
+
+    /// <summary>Something that stops the migration (or fails validation) until it is fixed.</summary>
+    Error,
+}
