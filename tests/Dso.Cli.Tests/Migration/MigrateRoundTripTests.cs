@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json;
+using Dso.Cli.Tests.Infrastructure;
+
+namespace Dso.Cli.Tests.Migration;
+
+/// <summary>
+/// Runs real projects with docker-compose, migrates them with the real dso, runs them again with dso up, and
+/// compares what each container sees. Every container is removed at the end, even when an assertion fails.
+/// </summary>
+public sealed class MigrateRoundTripTests
+{
+    private const string ShopEnv = """
+        # Database account and the API's credentials.
+        POSTGRES_USER=app
+        DB_PASSWORD=p@ss$word with spaces
+        API_TOKEN="tok_abc 123"
+        TLS_KEY="-----BEGIN PRIVATE KEY-----\nMIIB\tindented \n-----END PRIVATE KEY-----\n"
+        APP_PORT=8080
+
+        """;
+
+    private const string ShopCompose = """
+        # A database that reads its password through POSTGRES_PASSWORD_FILE when it is set, and two services that
+        # share the same password.
+        x-db-env: &db-env
+          POSTGRES_USER: ${POSTGRES_USER}
+          POSTGRES_PASSWORD: ${DB_PASSWORD:?DB_PASSWORD must be set in .env}
+
+        x-app: &app
+          image: dso-busybox:latest
+          command: ["sh", "-c", "exec sleep 300"]
+
+        services:
+          db:
+            <<: *app
+            user: "1000:1000"
+            command: ["sh", "-c", "if [ -n \"$$POSTGRES_PASSWORD_FILE\" ]; then cat \"$$POSTGRES_PASSWORD_FILE\" > /tmp/password; else printf %s \"$$POSTGRES_PASSWORD\" > /tmp/password; fi; exec sleep 300"]
+            environment:
+              <<: *db-env
+              PGDATA: /var/lib/postgresql/data
+          api:
+            <<: *app
+            environment:
+              - DB_PASSWORD=${DB_PASSWORD}
+              - "API_TOKEN=${API_TOKEN}"
+              - TLS_KEY
+              - PORT=${APP_PORT}
+              - GREETING='hello $$USER'
+          worker:
+            <<: *app
+            env_file: worker.env
+            environment:
+              DB_PASSWORD: "${DB_PASSWORD}"   # the same secret as the API's
+
+        """;
+
+    private static readonly string[] Services = ["db", "api", "worker"];
+
+    [Fact]
+    public async Task MigrateThenUp_ShopProject_ContainersSeeSameValues()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        var project = new ComposeTestProject(home.Root)
+            .Write(".env", ShopEnv)
+            .Write("docker-compose.yml", ShopCompose)
+            .Write("worker.env", "WORKER_SECRET=w0rk w0rk\nQUEUE=jobs\n");
+        byte[] originalCompose = project.Read("docker-compose.yml");
+        try
+        {
+            await DockerCli.RunOkAsync("docker-compose", ["up", "-d"], project.Directory);
+            Dictionary<string, Dictionary<string, byte[]>> before = await ViewAsync(project.Name);
+            byte[] passwordBefore = await DockerCli.ReadFileAsync(await DockerCli.ContainerOfAsync(project.Name, "db"), "/tmp/password");
+            await DockerCli.RunOkAsync("docker-compose", ["down"], project.Directory);
+
+            DsoResult migrate = await DsoCli.RunOkAsync(home, ["migrate", "--as-file", "POSTGRES_PASSWORD"], workingDirectory: project.Directory);
+            await DsoCli.RunOkAsync(home, ["up", "-f", "docker-compose.dso.yml", "-d"], workingDirectory: project.Directory);
+            Dictionary<string, Dictionary<string, byte[]>> after = await ViewAsync(project.Name);
+            string db = await DockerCli.ContainerOfAsync(project.Name, "db");
+            byte[] passwordAfter = await DockerCli.ReadFileAsync(db, "/tmp/password");
+            string fileStat = (await DockerCli.RunOkAsync("docker", ["exec", db, "sh", "-c", "stat -c '%u %a' \"$POSTGRES_PASSWORD_FILE\""])).StandardOutput.Trim();
+
+            Assert.Contains("docker-compose.dso.yml", migrate.StandardOutput, StringComparison.Ordinal);
+            Assert.Equal(originalCompose, project.Read("docker-compose.yml"));
+            Assert.Equal(Encoding.UTF8.GetBytes("p@ss$word with spaces"), passwordBefore);
+            Assert.Equal(passwordBefore, passwordAfter);
+            Assert.Equal("1000 400", fileStat);
+            foreach (string service in Services)
+            {
+                AssertSameEnvironment(service, before[service], after[service]);
+            }
+
+            DsoResult tlsKey = await DsoCli.RunOkAsync(home, ["secret", "get", $"{project.Name}/TLS_KEY"]);
+            Assert.Equal(before["api"]["TLS_KEY"], tlsKey.StandardOutputBytes);
+            Assert.EndsWith("-----END PRIVATE KEY-----\n", Encoding.UTF8.GetString(tlsKey.StandardOutputBytes), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await DsoCli.RunAsync(home, ["down", "-f", "docker-compose.dso.yml"], workingDirectory: project.Directory);
+            await DockerCli.RemoveProjectAsync(project.Name);
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_SecondRun_ChangesNothing()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        var project = new ComposeTestProject(home.Root)
+            .Write(".env", ShopEnv)
+            .Write("docker-compose.yml", ShopCompose)
+            .Write("worker.env", "WORKER_SECRET=w0rk w0rk\nQUEUE=jobs\n");
+        await DsoCli.RunOkAsync(home, ["migrate", "--as-file", "POSTGRES_PASSWORD"], workingDirectory: project.Directory);
+        byte[] vaultAfterFirst = File.ReadAllBytes(home.VaultPath);
+        byte[] migratedAfterFirst = project.Read("docker-compose.dso.yml");
+        DateTime writtenAt = File.GetLastWriteTimeUtc(project.PathOf("docker-compose.dso.yml"));
+
+        DsoResult second = await DsoCli.RunOkAsync(home, ["migrate", "--as-file", "POSTGRES_PASSWORD", "--json"], workingDirectory: project.Directory);
+
+        JsonElement plan = JsonDocument.Parse(second.StandardOutput).RootElement;
+        Assert.All(plan.GetProperty("secrets").EnumerateArray(), secret => Assert.Equal("unchanged", secret.GetProperty("status").GetString()));
+        Assert.Equal("unchanged", Assert.Single(plan.GetProperty("files").EnumerateArray()).GetProperty("status").GetString());
+        Assert.Equal(vaultAfterFirst, File.ReadAllBytes(home.VaultPath));
+        Assert.Equal(migratedAfterFirst, project.Read("docker-compose.dso.yml"));
+        Assert.Equal(writtenAt, File.GetLastWriteTimeUtc(project.PathOf("docker-compose.dso.yml")));
+    }
+
+    /// <summary>
+    /// Reads each service's environment, with a VAR_FILE that points at a dso secret file replaced by VAR and the
+    /// file's bytes, so that a value delivered as a file compares equal to the same value in the environment.
+    /// </summary>
+    private static async Task<Dictionary<string, Dictionary<string, byte[]>>> ViewAsync(string project)
+    {
+        var view = new Dictionary<string, Dictionary<string, byte[]>>(StringComparer.Ordinal);
+        foreach (string service in Services)
+        {
+            string container = await DockerCli.ContainerOfAsync(project, service);
+            Dictionary<string, byte[]> environment = await DockerCli.ProcessEnvironmentAsync(container);
+            environment.Remove("HOSTNAME");
+            foreach ((string name, byte[] value) in environment.ToList())
+            {
+                string text = Encoding.UTF8.GetString(value);
+                if (name.EndsWith("_FILE", StringComparison.Ordinal) && text.StartsWith("/run/secrets/dso/", StringComparison.Ordinal))
+                {
+                    environment.Remove(name);
+                    environment[name[..^"_FILE".Length]] = await DockerCli.ReadFileAsync(container, text);
+                }
+            }
+
+            view[service] = environment;
+        }
+
+        return view;
+    }
+
+    private static void AssertSameEnvironment(string service, Dictionary<string, byte[]> before, Dictionary<string, byte[]> after)
+    {
+        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
+        foreach ((string name, byte[] value) in before)
+        {
+            Assert.True(value.AsSpan().SequenceEqual(after[name]), $"service {service}: {name} differs after the migration ({value.Length} bytes before, {after[name].Length} after)");
+        }
+    }
+}
