@@ -9,8 +9,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 need_packages=()
 command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need_packages+=(docker-compose)
-[ -x /bin/busybox ] && file_is_static=$(ldd /bin/busybox 2>&1 | grep -c 'not a dynamic') || file_is_static=0
-[ "$file_is_static" -ge 1 ] || need_packages+=(busybox-static)
+dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
 
 if [ "${#need_packages[@]}" -gt 0 ]; then
   log "Installing ${need_packages[*]} from Debian's packages"

@@ -45,6 +45,7 @@ internal static class ComposeCommands
         List<SecretUse> uses = project.AllUses.ToList();
 
         // Every reference is resolved before anything starts, so a missing secret starts nothing.
+        CheckFileOptionsAgree(project);
         Dictionary<string, byte[]> values = uses.Count > 0 ? ResolveValues(context, uses) : [];
 
         var store = new SecretFileStore(context.SecretFileRoot, context.AllowDiskBackedSecretFiles);
@@ -58,17 +59,28 @@ internal static class ComposeCommands
             environment[placeholder] = ToEnvironmentValue(secretName, values[secretName], uses);
         }
 
+        // docker-compose 1.29.2 rejects an override that lists no service. Without a version key it reads as a
+        // version 1 file, and with one its services key is null. A project that uses no secret gets no override.
         string overridePath = Path.Combine(projectDirectory, "compose.dso.yml");
-        File.WriteAllText(overridePath, overrideFile.Text, new UTF8Encoding(false));
-        File.SetUnixFileMode(overridePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        List<string> files = [.. project.Files];
+        if (uses.Count > 0)
+        {
+            File.WriteAllText(overridePath, overrideFile.Text, new UTF8Encoding(false));
+            File.SetUnixFileMode(overridePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            files.Add(overridePath);
+        }
+        else
+        {
+            File.Delete(overridePath);
+        }
 
         if (overrideFile.Placeholders.Count > 0)
         {
-            context.Notice($"note: project \"{project.Name}\" receives dso:// secrets as environment variables, whose values are visible in 'docker inspect'. Use dsofile:// for secrets that must not be.");
+            context.Notice($"note: project \"{project.Name}\" receives dso:// secrets as environment variables, whose values are visible in 'docker inspect' and kept by Docker in its data root. Use dsofile:// for secrets that must not be.");
         }
 
         return await compose.RunAsync(
-            BuildArguments(project, composeArguments, [.. project.Files, overridePath], "up"),
+            BuildArguments(project, composeArguments, files, "up"),
             context.WorkingDirectory,
             environment,
             cancellationToken);
@@ -124,6 +136,35 @@ internal static class ComposeCommands
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Rejects a service that references one file secret twice with different owner or mode options, because both
+    /// variables point at the same file and only one set of options could apply.
+    /// </summary>
+    private static void CheckFileOptionsAgree(ComposeProject project)
+    {
+        foreach (ServiceSecrets service in project.Services)
+        {
+            var first = new Dictionary<string, SecretUse>(StringComparer.Ordinal);
+            foreach (SecretUse use in service.Uses.Where(use => use.Reference.Kind == InjectionKind.File))
+            {
+                if (!first.TryGetValue(use.Reference.SecretName, out SecretUse? earlier))
+                {
+                    first[use.Reference.SecretName] = use;
+                    continue;
+                }
+
+                SecretReference a = earlier.Reference;
+                SecretReference b = use.Reference;
+                if (a.Uid != b.Uid || a.Gid != b.Gid || a.Mode != b.Mode)
+                {
+                    throw new DsoException(
+                        $"Service \"{service.Service}\" uses the file secret \"{b.SecretName}\" twice with different uid, gid or mode options: " +
+                        $"{earlier.Location} and {use.Location}. Both variables point at the same file; give both references the same options.");
+                }
+            }
+        }
     }
 
     private static async Task WriteSecretFilesAsync(CliContext context, ComposeProject project, SecretFileStore store, Dictionary<string, byte[]> values, CancellationToken cancellationToken)

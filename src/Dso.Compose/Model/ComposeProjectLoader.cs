@@ -46,7 +46,7 @@ internal sealed class ComposeProjectLoader
                 topLevelName = Interpolator.Interpolate(name, lookup, $"{file}:{YamlNodes.LineOf(YamlNodes.Get(root, "name")!)} (name)");
             }
 
-            foreach ((string serviceName, ServiceDefinition definition) in ReadServices(file, root, lookup, []))
+            foreach ((string serviceName, ServiceDefinition definition) in ReadServices(file, root, lookup, [], projectDirectory))
             {
                 if (services.TryGetValue(serviceName, out ServiceDefinition? earlier))
                 {
@@ -60,7 +60,16 @@ internal sealed class ComposeProjectLoader
             }
         }
 
+        // Compose starts a service named on the command line whatever its profiles, and enables those profiles for
+        // the services it depends on (docker-compose 1.29.2, Project.get_services). dso enables them for every
+        // service, which may resolve secrets of a service Compose then leaves stopped.
         HashSet<string> activeProfiles = ActiveProfiles(arguments, lookup);
+        HashSet<string> targetedServices = arguments.Remaining.Where(services.ContainsKey).ToHashSet(StringComparer.Ordinal);
+        foreach (string serviceName in targetedServices)
+        {
+            activeProfiles.UnionWith(services[serviceName].Profiles);
+        }
+
         var result = new List<ServiceSecrets>();
         foreach (string serviceName in serviceOrder)
         {
@@ -247,7 +256,13 @@ internal sealed class ComposeProjectLoader
         return root;
     }
 
-    private List<KeyValuePair<string, ServiceDefinition>> ReadServices(string file, YamlMappingNode root, Func<string, string?> lookup, HashSet<string> extendsChain)
+    /// <param name="baseDirectory">
+    /// The directory against which relative paths (env_file, extends.file) resolve. It is the project directory for
+    /// every -f file, because Compose resolves their paths against the first file's folder or --project-directory
+    /// (docs.docker.com/compose/reference/, and docker-compose 1.29.2 does so). A service read through
+    /// extends.file uses the folder of that file.
+    /// </param>
+    private List<KeyValuePair<string, ServiceDefinition>> ReadServices(string file, YamlMappingNode root, Func<string, string?> lookup, HashSet<string> extendsChain, string baseDirectory)
     {
         var result = new List<KeyValuePair<string, ServiceDefinition>>();
         YamlNode? servicesNode = YamlNodes.Get(root, "services");
@@ -263,13 +278,13 @@ internal sealed class ComposeProjectLoader
 
         foreach ((string name, YamlNode node) in YamlNodes.Entries(services))
         {
-            result.Add(new(name, ReadService(file, root, name, node, lookup, extendsChain)));
+            result.Add(new(name, ReadService(file, root, name, node, lookup, extendsChain, baseDirectory)));
         }
 
         return result;
     }
 
-    private ServiceDefinition ReadService(string file, YamlMappingNode root, string name, YamlNode node, Func<string, string?> lookup, HashSet<string> extendsChain)
+    private ServiceDefinition ReadService(string file, YamlMappingNode root, string name, YamlNode node, Func<string, string?> lookup, HashSet<string> extendsChain, string baseDirectory)
     {
         if (node is YamlScalarNode nullNode && YamlNodes.IsNull(nullNode))
         {
@@ -281,8 +296,7 @@ internal sealed class ComposeProjectLoader
             throw new DsoException($"{file}:{YamlNodes.LineOf(node)}: service \"{name}\" must be a mapping.");
         }
 
-        ServiceDefinition definition = ReadExtends(file, root, name, service, lookup, extendsChain) ?? new ServiceDefinition();
-        string directory = Path.GetDirectoryName(file)!;
+        ServiceDefinition definition = ReadExtends(file, root, name, service, lookup, extendsChain, baseDirectory) ?? new ServiceDefinition();
         foreach ((string key, YamlNode value) in YamlNodes.Entries(service))
         {
             string location = $"{file}:{YamlNodes.LineOf(value)} (service \"{name}\", {key})";
@@ -292,7 +306,7 @@ internal sealed class ComposeProjectLoader
                     definition = definition with { Environment = MergeEnvironment(definition.Environment, ReadEnvironment(file, name, value, lookup)) };
                     break;
                 case "env_file":
-                    definition = definition with { EnvFiles = [.. definition.EnvFiles, .. ReadEnvFiles(file, directory, name, value, lookup)] };
+                    definition = definition with { EnvFiles = [.. definition.EnvFiles, .. ReadEnvFiles(file, baseDirectory, name, value, lookup)] };
                     break;
                 case "user":
                     definition = definition with { User = YamlNodes.ScalarText(value) is { } user ? Interpolator.Interpolate(user, lookup, location) : null };
@@ -311,7 +325,7 @@ internal sealed class ComposeProjectLoader
         return definition;
     }
 
-    private ServiceDefinition? ReadExtends(string file, YamlMappingNode root, string name, YamlMappingNode service, Func<string, string?> lookup, HashSet<string> extendsChain)
+    private ServiceDefinition? ReadExtends(string file, YamlMappingNode root, string name, YamlMappingNode service, Func<string, string?> lookup, HashSet<string> extendsChain, string baseDirectory)
     {
         YamlNode? extendsNode = YamlNodes.Get(service, "extends");
         if (extendsNode is null)
@@ -327,7 +341,7 @@ internal sealed class ComposeProjectLoader
             baseName = YamlNodes.ScalarText(YamlNodes.Get(extends, "service"));
             if (YamlNodes.ScalarText(YamlNodes.Get(extends, "file")) is { } otherFile)
             {
-                baseFile = Path.GetFullPath(Interpolator.Interpolate(otherFile, lookup, location), Path.GetDirectoryName(file)!);
+                baseFile = Path.GetFullPath(Interpolator.Interpolate(otherFile, lookup, location), baseDirectory);
             }
         }
         else
@@ -354,7 +368,11 @@ internal sealed class ComposeProjectLoader
             throw new DsoException($"{location}: the extended service \"{baseName}\" was not found in {baseFile}.");
         }
 
-        ServiceDefinition result = ReadService(baseFile, baseRoot, baseName, baseNode, lookup, extendsChain);
+        // NOTE: docker-compose 1.29.2 resolves the paths of a base service in the same file against that file's own
+        // folder. dso uses the project directory, the documented base of every path, so the two differ when that
+        // file is outside the project directory.
+        string baseServiceDirectory = baseFile == file ? baseDirectory : Path.GetDirectoryName(baseFile)!;
+        ServiceDefinition result = ReadService(baseFile, baseRoot, baseName, baseNode, lookup, extendsChain, baseServiceDirectory);
         extendsChain.Remove(chainKey);
         return result with { Profiles = [] };
     }
@@ -459,7 +477,7 @@ internal sealed class ComposeProjectLoader
         }
     }
 
-    private List<SecretUse> FindUses(string service, ServiceDefinition definition, Func<string, string?> lookup)
+    private static List<SecretUse> FindUses(string service, ServiceDefinition definition, Func<string, string?> lookup)
     {
         // env_file entries come first and environment overrides them, as in Compose.
         var effective = new Dictionary<string, EnvironmentValue>(StringComparer.Ordinal);
@@ -478,7 +496,7 @@ internal sealed class ComposeProjectLoader
             DotEnvDocument document = DotEnvParser.Parse(File.ReadAllBytes(envFile.Path), envFile.Path, lookup);
             foreach (DotEnvEntry entry in document.Entries)
             {
-                effective[entry.Key] = new EnvironmentValue(entry.Value ?? _processEnvironment(entry.Key), envFile.Path, entry.Line);
+                effective[entry.Key] = new EnvironmentValue(entry.Value ?? lookup(entry.Key), envFile.Path, entry.Line);
             }
         }
 

@@ -125,7 +125,12 @@ internal sealed class SecretFileStore
         foreach (string file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
         {
             Overwrite(file);
-            count++;
+
+            // Files directly in the project directory, such as the override file, are not secrets.
+            if (Path.GetDirectoryName(file) != directory)
+            {
+                count++;
+            }
         }
 
         Directory.Delete(directory, recursive: true);

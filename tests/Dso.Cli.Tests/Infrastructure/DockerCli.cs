@@ -1,103 +1,85 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace Dso.Cli.Tests.Infrastructure;
 
-/// <summary>Runs the docker and docker-compose programs for tests, with output captured as bytes.</summary>
+/// <summary>
+/// The docker CLI, run as a separate process: the tests check containers the way an operator would, with
+/// docker ps, exec and inspect.
+/// </summary>
 public static class DockerCli
 {
-    public static async Task<DsoResult> RunAsync(string program, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    public const string ProjectLabel = "com.docker.compose.project";
+    public const string ServiceLabel = "com.docker.compose.service";
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    public static Task<ProcessResult> RunAsync(params string[] arguments) =>
+        ExternalProcess.RunAsync("docker", arguments, Timeout, new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" });
+
+    /// <summary>Runs docker and fails the test when it exits non-zero.</summary>
+    public static async Task<ProcessResult> RunOkAsync(params string[] arguments)
     {
-        var startInfo = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
-        };
-        foreach (string argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
-        {
-            startInfo.Environment[key] = value;
-        }
-
-        using var process = Process.Start(startInfo)!;
-        process.StandardInput.Close();
-        using var buffer = new MemoryStream();
-        Task copy = process.StandardOutput.BaseStream.CopyToAsync(buffer);
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        await copy;
-        return new DsoResult(process.ExitCode, buffer.ToArray(), await error);
-    }
-
-    public static async Task<DsoResult> RunOkAsync(string program, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        DsoResult result = await RunAsync(program, arguments, workingDirectory, environment);
-        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed: {result}");
+        ProcessResult result = await RunAsync(arguments);
+        Assert.True(result.ExitCode == 0, $"docker {string.Join(' ', arguments)} failed: {result}");
         return result;
     }
 
-    /// <summary>Returns the id of the running container of a compose service.</summary>
-    public static async Task<string> ContainerOfAsync(string project, string service)
+    /// <summary>Lists the ids of every container, running or not, that carries a label.</summary>
+    public static async Task<IReadOnlyList<string>> ContainersWithLabelAsync(string label, string value)
     {
-        DsoResult result = await RunOkAsync("docker", ["ps", "-q", "--filter", $"label=com.docker.compose.project={project}", "--filter", $"label=com.docker.compose.service={service}"]);
-        string id = result.StandardOutput.Trim();
-        Assert.False(string.IsNullOrEmpty(id), $"no running container for service {service} of project {project}");
-        return id.Split('\n')[0];
+        ProcessResult result = await RunOkAsync("ps", "--all", "--quiet", "--no-trunc", "--filter", $"label={label}={value}");
+        return Lines(result.StandardOutput);
     }
 
-    /// <summary>Reads the environment of a container's first process, byte for byte, from /proc/1/environ.</summary>
-    public static async Task<Dictionary<string, byte[]>> ProcessEnvironmentAsync(string container)
+    public static Task<IReadOnlyList<string>> ContainersOfProjectAsync(string project) => ContainersWithLabelAsync(ProjectLabel, project);
+
+    /// <summary>Returns the id of the one container of a compose service.</summary>
+    public static async Task<string> ContainerOfServiceAsync(string project, string service)
     {
-        DsoResult result = await RunOkAsync("docker", ["exec", container, "cat", "/proc/1/environ"]);
-        var environment = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        int start = 0;
-        byte[] bytes = result.StandardOutputBytes;
-        for (int i = 0; i <= bytes.Length; i++)
-        {
-            if (i < bytes.Length && bytes[i] != 0)
-            {
-                continue;
-            }
-
-            if (i > start)
-            {
-                int equals = Array.IndexOf(bytes, (byte)'=', start, i - start);
-                string name = Encoding.UTF8.GetString(bytes, start, equals - start);
-                environment[name] = bytes[(equals + 1)..i];
-            }
-
-            start = i + 1;
-        }
-
-        return environment;
+        ProcessResult result = await RunOkAsync(
+            "ps", "--all", "--quiet", "--no-trunc", "--filter", $"label={ProjectLabel}={project}", "--filter", $"label={ServiceLabel}={service}");
+        IReadOnlyList<string> ids = Lines(result.StandardOutput);
+        Assert.True(ids.Count == 1, $"Expected one container of service {service} in project {project}, found {ids.Count}.");
+        return ids[0];
     }
 
-    public static async Task<byte[]> ReadFileAsync(string container, string path) =>
-        (await RunOkAsync("docker", ["exec", container, "cat", path])).StandardOutputBytes;
+    /// <summary>Runs a command in a container as the container's own user.</summary>
+    public static Task<ProcessResult> ExecAsync(string container, params string[] command) =>
+        RunAsync(["exec", container, .. command]);
 
-    /// <summary>Removes every container and network of a compose project, whatever state a failed test left.</summary>
+    public static Task<ProcessResult> ExecAsUserAsync(string container, string user, params string[] command) =>
+        RunAsync(["exec", "--user", user, container, .. command]);
+
+    /// <summary>Runs a command in a container and fails the test when it exits non-zero.</summary>
+    public static async Task<ProcessResult> ExecOkAsync(string container, params string[] command)
+    {
+        ProcessResult result = await ExecAsync(container, command);
+        Assert.True(result.ExitCode == 0, $"docker exec {string.Join(' ', command)} failed: {result}");
+        return result;
+    }
+
+    /// <summary>Returns docker inspect output for a Go template, without the trailing newline.</summary>
+    public static async Task<string> InspectAsync(string target, string format)
+    {
+        ProcessResult result = await RunOkAsync("inspect", "--format", format, target);
+        return result.StandardOutput.TrimEnd('\n');
+    }
+
+    /// <summary>Removes every container and network of a compose project; used by cleanup after dso down.</summary>
     public static async Task RemoveProjectAsync(string project)
     {
-        DsoResult containers = await RunAsync("docker", ["ps", "-aq", "--filter", $"label=com.docker.compose.project={project}"]);
-        string[] ids = containers.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (ids.Length > 0)
+        IReadOnlyList<string> containers = await ContainersOfProjectAsync(project);
+        if (containers.Count > 0)
         {
-            await RunAsync("docker", ["rm", "-f", .. ids]);
+            await RunAsync(["rm", "--force", "--volumes", .. containers]);
         }
 
-        DsoResult networks = await RunAsync("docker", ["network", "ls", "-q", "--filter", $"label=com.docker.compose.project={project}"]);
-        string[] networkIds = networks.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (networkIds.Length > 0)
+        ProcessResult networks = await RunAsync("network", "ls", "--quiet", "--filter", $"label={ProjectLabel}={project}");
+        IReadOnlyList<string> networkIds = Lines(networks.StandardOutput);
+        if (networkIds.Count > 0)
         {
-            await RunAsync("docker", ["network", "rm", .. networkIds]);
+            await RunAsync(["network", "rm", .. networkIds]);
         }
     }
+
+    public static IReadOnlyList<string> Lines(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

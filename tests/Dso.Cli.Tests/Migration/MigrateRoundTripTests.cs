@@ -61,34 +61,31 @@ public sealed class MigrateRoundTripTests
     public async Task MigrateThenUp_ShopProject_ContainersSeeSameValues()
     {
         using TestHome home = await new TestHome().InitializeAsync();
-        var project = new ComposeTestProject(home.Root)
+        var project = new MigrationTestProject(home.Root)
             .Write(".env", ShopEnv)
             .Write("docker-compose.yml", ShopCompose)
             .Write("worker.env", "WORKER_SECRET=w0rk w0rk\nQUEUE=jobs\n");
         byte[] originalCompose = project.Read("docker-compose.yml");
         try
         {
-            await DockerCli.RunOkAsync("docker-compose", ["up", "-d"], project.Directory);
-            Dictionary<string, Dictionary<string, byte[]>> before = await ViewAsync(project.Name);
-            byte[] passwordBefore = await DockerCli.ReadFileAsync(await DockerCli.ContainerOfAsync(project.Name, "db"), "/tmp/password");
-            await DockerCli.RunOkAsync("docker-compose", ["down"], project.Directory);
+            await ContainerView.ComposeOkAsync(project.Directory, "up", "-d");
+            Dictionary<string, Dictionary<string, byte[]>> before = await ContainerView.ReadAsync(project.Name, Services);
+            byte[] passwordBefore = await ContainerView.ReadFileAsync(await DockerCli.ContainerOfServiceAsync(project.Name, "db"), "/tmp/password");
+            await ContainerView.ComposeOkAsync(project.Directory, "down");
 
             DsoResult migrate = await DsoCli.RunOkAsync(home, ["migrate", "--as-file", "POSTGRES_PASSWORD"], workingDirectory: project.Directory);
             await DsoCli.RunOkAsync(home, ["up", "-f", "docker-compose.dso.yml", "-d"], workingDirectory: project.Directory);
-            Dictionary<string, Dictionary<string, byte[]>> after = await ViewAsync(project.Name);
-            string db = await DockerCli.ContainerOfAsync(project.Name, "db");
-            byte[] passwordAfter = await DockerCli.ReadFileAsync(db, "/tmp/password");
-            string fileStat = (await DockerCli.RunOkAsync("docker", ["exec", db, "sh", "-c", "stat -c '%u %a' \"$POSTGRES_PASSWORD_FILE\""])).StandardOutput.Trim();
+            Dictionary<string, Dictionary<string, byte[]>> after = await ContainerView.ReadAsync(project.Name, Services);
+            string db = await DockerCli.ContainerOfServiceAsync(project.Name, "db");
+            byte[] passwordAfter = await ContainerView.ReadFileAsync(db, "/tmp/password");
+            string fileStat = (await DockerCli.ExecOkAsync(db, "sh", "-c", "stat -c '%u %a' \"$POSTGRES_PASSWORD_FILE\"")).StandardOutput.Trim();
 
             Assert.Contains("docker-compose.dso.yml", migrate.StandardOutput, StringComparison.Ordinal);
             Assert.Equal(originalCompose, project.Read("docker-compose.yml"));
             Assert.Equal(Encoding.UTF8.GetBytes("p@ss$word with spaces"), passwordBefore);
             Assert.Equal(passwordBefore, passwordAfter);
             Assert.Equal("1000 400", fileStat);
-            foreach (string service in Services)
-            {
-                AssertSameEnvironment(service, before[service], after[service]);
-            }
+            ContainerView.AssertSame(before, after);
 
             DsoResult tlsKey = await DsoCli.RunOkAsync(home, ["secret", "get", $"{project.Name}/TLS_KEY"]);
             Assert.Equal(before["api"]["TLS_KEY"], tlsKey.StandardOutputBytes);
@@ -105,7 +102,7 @@ public sealed class MigrateRoundTripTests
     public async Task Migrate_SecondRun_ChangesNothing()
     {
         using TestHome home = await new TestHome().InitializeAsync();
-        var project = new ComposeTestProject(home.Root)
+        var project = new MigrationTestProject(home.Root)
             .Write(".env", ShopEnv)
             .Write("docker-compose.yml", ShopCompose)
             .Write("worker.env", "WORKER_SECRET=w0rk w0rk\nQUEUE=jobs\n");
@@ -122,42 +119,5 @@ public sealed class MigrateRoundTripTests
         Assert.Equal(vaultAfterFirst, File.ReadAllBytes(home.VaultPath));
         Assert.Equal(migratedAfterFirst, project.Read("docker-compose.dso.yml"));
         Assert.Equal(writtenAt, File.GetLastWriteTimeUtc(project.PathOf("docker-compose.dso.yml")));
-    }
-
-    /// <summary>
-    /// Reads each service's environment, with a VAR_FILE that points at a dso secret file replaced by VAR and the
-    /// file's bytes, so that a value delivered as a file compares equal to the same value in the environment.
-    /// </summary>
-    private static async Task<Dictionary<string, Dictionary<string, byte[]>>> ViewAsync(string project)
-    {
-        var view = new Dictionary<string, Dictionary<string, byte[]>>(StringComparer.Ordinal);
-        foreach (string service in Services)
-        {
-            string container = await DockerCli.ContainerOfAsync(project, service);
-            Dictionary<string, byte[]> environment = await DockerCli.ProcessEnvironmentAsync(container);
-            environment.Remove("HOSTNAME");
-            foreach ((string name, byte[] value) in environment.ToList())
-            {
-                string text = Encoding.UTF8.GetString(value);
-                if (name.EndsWith("_FILE", StringComparison.Ordinal) && text.StartsWith("/run/secrets/dso/", StringComparison.Ordinal))
-                {
-                    environment.Remove(name);
-                    environment[name[..^"_FILE".Length]] = await DockerCli.ReadFileAsync(container, text);
-                }
-            }
-
-            view[service] = environment;
-        }
-
-        return view;
-    }
-
-    private static void AssertSameEnvironment(string service, Dictionary<string, byte[]> before, Dictionary<string, byte[]> after)
-    {
-        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
-        foreach ((string name, byte[] value) in before)
-        {
-            Assert.True(value.AsSpan().SequenceEqual(after[name]), $"service {service}: {name} differs after the migration ({value.Length} bytes before, {after[name].Length} after)");
-        }
     }
 }

@@ -4,9 +4,9 @@ namespace Dso.Cli.Tests.Migration;
 /// A compose project folder inside a test home. Its name starts with "dsomig" and is unique, and Compose takes the
 /// project name from the folder, so every container a test creates can be found and removed by that name.
 /// </summary>
-internal sealed class ComposeTestProject
+internal sealed class MigrationTestProject
 {
-    public ComposeTestProject(string parent)
+    public MigrationTestProject(string parent)
     {
         Name = "dsomig" + Guid.NewGuid().ToString("N")[..10];
         Directory = System.IO.Directory.CreateDirectory(Path.Combine(parent, Name)).FullName;
@@ -18,7 +18,7 @@ internal sealed class ComposeTestProject
 
     public string PathOf(string file) => Path.Combine(Directory, file);
 
-    public ComposeTestProject Write(string file, string text)
+    public MigrationTestProject Write(string file, string text)
     {
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(PathOf(file))!);
         File.WriteAllText(PathOf(file), text);

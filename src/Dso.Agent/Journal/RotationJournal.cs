@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dso.Core;
+using Dso.Core.IO;
+
+namespace Dso.Agent.Journal;
+
+/// <summary>
+/// The crash-safe rotation journal (rotations.json). Every change is written to a temp file, fsynced and renamed
+/// over the journal before the call returns, so that after a crash the journal shows the last step reached.
+/// Safe to use from several threads.
+/// </summary>
+internal sealed class RotationJournal
+{
+    public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private readonly object _gate = new();
+    private readonly TimeProvider _time;
+    private JournalDocument _document;
+
+    private RotationJournal(string path, TimeProvider time, JournalDocument document)
+    {
+        FilePath = path;
+        _time = time;
+        _document = document;
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Loads the journal, or starts an empty one when the file does not exist yet.</summary>
+    public static RotationJournal Open(string path, TimeProvider time)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        AtomicFile.RemoveLeftovers(path);
+        if (!File.Exists(path))
+        {
+            return new RotationJournal(path, time, new JournalDocument());
+        }
+
+        JournalDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(File.ReadAllBytes(path), JournalJsonContext.Default.JournalDocument);
+        }
+        catch (JsonException exception)
+        {
+            throw new DsoException($"The rotation journal {path} is not valid JSON (line {exception.LineNumber + 1}). Move it aside and start the agent again; in-flight rotations recorded in it will then not be recovered.", exception);
+        }
+
+        if (document is null || document.Format != JournalDocument.CurrentFormat)
+        {
+            throw new DsoException($"The rotation journal {path} has format {document?.Format.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}, but this dso reads format {JournalDocument.CurrentFormat}. Upgrade dso, or move the file aside.");
+        }
+
+        return new RotationJournal(path, time, document);
+    }
+
+    /// <summary>Records a new rotation at step Planned and returns it.</summary>
+    public RotationRecord Begin(string target, string strategy, IReadOnlyList<SecretVersion> secrets, string? oldContainerId, string? oldContainerName)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        var record = new RotationRecord
+        {
+            Id = $"{now:yyyyMMddTHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}",
+            Target = target,
+            Strategy = strategy,
+            Secrets = secrets,
+            Step = RotationStep.Planned,
+            OldContainerId = oldContainerId,
+            OldContainerName = oldContainerName,
+            StartedAt = now,
+            UpdatedAt = now,
+            History = [new StepTime(RotationStep.Planned, now)],
+        };
+
+        lock (_gate)
+        {
+            _document.Rotations.Add(record);
+            Save();
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// Moves a rotation to a new step, applying <paramref name="change"/> to its other fields, and saves. Completed
+    /// also records the rotation's versions as applied to its target; recovery that rolls forward calls SetApplied.
+    /// </summary>
+    public RotationRecord Advance(string id, RotationStep step, Func<RotationRecord, RotationRecord>? change = null)
+    {
+        lock (_gate)
+        {
+            int index = _document.Rotations.FindIndex(record => record.Id == id);
+            if (index < 0)
+            {
+                throw new InvalidOperationException($"The rotation {id} is not in the journal {FilePath}.");
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            RotationRecord current = change is null ? _document.Rotations[index] : change(_document.Rotations[index]);
+            RotationRecord updated = current with
+            {
+                Step = step,
+                UpdatedAt = now,
+                FinishedAt = step.IsTerminal() ? now : current.FinishedAt,
+                History = [.. current.History, new StepTime(step, now)],
+            };
+            _document.Rotations[index] = updated;
+            if (step == RotationStep.Completed)
+            {
+                SetAppliedUnlocked(updated.Target, updated.Secrets);
+            }
+
+            Save();
+            return updated;
+        }
+    }
+
+    /// <summary>Records the versions applied to a target without a rotation, for example at first sight of a container.</summary>
+    public void SetApplied(string target, IReadOnlyList<SecretVersion> secrets)
+    {
+        lock (_gate)
+        {
+            SetAppliedUnlocked(target, secrets);
+            Save();
+        }
+    }
+
+    /// <summary>Returns the secret versions last applied to a target, or an empty map.</summary>
+    public IReadOnlyDictionary<string, string> AppliedVersions(string target)
+    {
+        lock (_gate)
+        {
+            return _document.Applied.TryGetValue(target, out SortedDictionary<string, string>? versions)
+                ? new Dictionary<string, string>(versions, StringComparer.Ordinal)
+                : new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Returns rotations that were not finished: the ones recovery must complete or roll back.</summary>
+    public IReadOnlyList<RotationRecord> InFlight()
+    {
+        lock (_gate)
+        {
+            return _document.Rotations.Where(record => !record.Step.IsTerminal()).ToList();
+        }
+    }
+
+    public IReadOnlyList<RotationRecord> All()
+    {
+        lock (_gate)
+        {
+            return [.. _document.Rotations];
+        }
+    }
+
+    /// <summary>Deletes finished records older than <paramref name="retention"/>; in-flight records are always kept.</summary>
+    public int Prune(TimeSpan retention)
+    {
+        lock (_gate)
+        {
+            DateTimeOffset cutoff = _time.GetUtcNow() - retention;
+            int removed = _document.Rotations.RemoveAll(record => record.Step.IsTerminal() && (record.FinishedAt ?? record.UpdatedAt) < cutoff);
+            if (removed > 0)
+            {
+                Save();
+            }
+
+            return removed;
+        }
+    }
+
+    private void SetAppliedUnlocked(string target, IReadOnlyList<SecretVersion> secrets)
+    {
+        if (!_document.Applied.TryGetValue(target, out SortedDictionary<string, string>? versions))
+        {
+            versions = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            _document.Applied[target] = versions;
+        }
+
+        foreach (SecretVersion secret in secrets)
+        {
+            versions[secret.Name] = secret.Version;
+        }
+    }
+
+    private void Save() =>
+        AtomicFile.Write(FilePath, JsonSerializer.SerializeToUtf8Bytes(_document, JournalJsonContext.Default.JournalDocument), FileMode);
+}
