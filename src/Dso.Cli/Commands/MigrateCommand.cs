@@ -1,11 +1,14 @@
 using System.CommandLine;
 using Dso.Cli.Migration;
 using Dso.Cli.Terminal;
+using Dso.Compose.Diagnostics;
 using Dso.Compose.Migration;
 using Dso.Compose.Model;
+using Dso.Compose.Secrets;
+using Dso.Compose.Source;
 using Dso.Compose.Yaml;
-using Dso.Core;
 using Dso.Core.IO;
+using Dso.Core;
 using Dso.Docker.Compose;
 using Dso.Vault.Format;
 using Dso.Vault.Store;
@@ -137,7 +140,7 @@ internal static class MigrateCommand
 
         if (plan.HasErrors)
         {
-            context.Error.WriteLine($"dso: the plan has {plan.Findings.Count(finding => finding.Severity == MigrationSeverity.Error)} errors (listed above); nothing was changed.");
+            context.Error.WriteLine($"dso: the plan has {plan.Findings.Count(finding => finding.Severity == FindingSeverity.Error)} errors (listed above); nothing was changed.");
             return 1;
         }
 

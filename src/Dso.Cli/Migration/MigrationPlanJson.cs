@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dso.Compose.Diagnostics;
 using Dso.Compose.Migration;
 
 namespace Dso.Cli.Migration;
@@ -85,10 +86,10 @@ internal static class MigrationPlanJson
         writer.WriteEndObject();
     }
 
-    public static void WriteFindings(Utf8JsonWriter writer, IEnumerable<MigrationFinding> findings)
+    public static void WriteFindings(Utf8JsonWriter writer, IEnumerable<Finding> findings)
     {
         writer.WriteStartArray("findings");
-        foreach (MigrationFinding finding in findings)
+        foreach (Finding finding in findings)
         {
             writer.WriteStartObject();
             writer.WriteString("severity", MigrationPlanText.SeverityText(finding.Severity));

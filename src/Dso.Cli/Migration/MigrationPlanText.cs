@@ -1,5 +1,6 @@
 using System.Text;
 using Dso.Cli.Terminal;
+using Dso.Compose.Diagnostics;
 using Dso.Compose.Migration;
 
 namespace Dso.Cli.Migration;
@@ -57,7 +58,7 @@ internal static class MigrationPlanText
         {
             output.WriteLine();
             output.WriteLine("Findings:");
-            foreach (MigrationFinding finding in plan.Findings.OrderByDescending(finding => finding.Severity))
+            foreach (Finding finding in plan.Findings.OrderByDescending(finding => finding.Severity))
             {
                 string where = finding.File is null ? string.Empty : ShowLocation(finding.Location) + ": ";
                 output.WriteLine($"  {SeverityText(finding.Severity),-8}{where}{finding.Message}");
@@ -102,10 +103,10 @@ internal static class MigrationPlanText
         _ => "conflict",
     };
 
-    public static string SeverityText(MigrationSeverity severity) => severity switch
+    public static string SeverityText(FindingSeverity severity) => severity switch
     {
-        MigrationSeverity.Error => "error",
-        MigrationSeverity.Warning => "warning",
+        FindingSeverity.Error => "error",
+        FindingSeverity.Warning => "warning",
         _ => "note",
     };
 }

@@ -1,3 +1,5 @@
+using Dso.Compose.Diagnostics;
+using Dso.Compose.Source;
 using Dso.Compose.Yaml;
 using YamlDotNet.Core;
 
@@ -57,7 +59,7 @@ internal sealed class ComposeRewriter
         _additions.Add((service, variable, reference));
 
     /// <summary>Applies every edit and returns the migrated copies, with the problems that prevented an edit.</summary>
-    public IReadOnlyList<(YamlSourceDocument Document, string Text)> Build(List<MigrationFinding> findings)
+    public IReadOnlyList<(YamlSourceDocument Document, string Text)> Build(List<Finding> findings)
     {
         foreach (IGrouping<ServiceEnvironment, (ServiceEnvironment Service, string Variable, string Reference)> group in _additions.GroupBy(addition => addition.Service))
         {
@@ -65,7 +67,7 @@ internal sealed class ComposeRewriter
             {
                 if (insertion.Problem is not null)
                 {
-                    findings.Add(new MigrationFinding(MigrationSeverity.Error, "migrate.cannot_add", insertion.Problem, insertion.File, insertion.Line));
+                    findings.Add(new Finding(FindingSeverity.Error, "migrate.cannot_add", insertion.Problem, insertion.File, insertion.Line));
                 }
                 else
                 {
@@ -92,7 +94,7 @@ internal sealed class ComposeRewriter
     /// Points extends: file: at the migrated copy of every file that gets one, repeating until no new file is
     /// edited, because the redirect itself makes its own file a migrated copy.
     /// </summary>
-    private void RedirectExtends(List<MigrationFinding> findings)
+    private void RedirectExtends(List<Finding> findings)
     {
         var redirected = new HashSet<ExtendsFileReference>();
         bool changed = true;
@@ -111,8 +113,8 @@ internal sealed class ComposeRewriter
                 string written = reference.FileNode.Value;
                 if (written.Contains('$', StringComparison.Ordinal))
                 {
-                    findings.Add(new MigrationFinding(
-                        MigrationSeverity.Error,
+                    findings.Add(new Finding(
+                        FindingSeverity.Error,
                         "migrate.cannot_redirect",
                         $"extends: file: {written} is interpolated, so migrate cannot point it at {Path.GetFileName(OutputPathOf(reference.TargetPath))}; write the path without variables and run migrate again.",
                         reference.Document.Path,

@@ -1,3 +1,4 @@
+using Dso.Compose.Diagnostics;
 namespace Dso.Compose.Migration;
 
 /// <summary>What dso migrate will do: the vault entries, the variables that change, the files it writes, and why.</summary>
@@ -22,7 +23,7 @@ internal sealed class MigrationPlan
     /// <summary>Places that still hold a migrated value in plaintext, such as ".env:3 (DB_PASSWORD)", for the user to remove.</summary>
     public required IReadOnlyList<string> PlaintextLeftBehind { get; init; }
 
-    public required IReadOnlyList<MigrationFinding> Findings { get; init; }
+    public required IReadOnlyList<Finding> Findings { get; init; }
 
-    public bool HasErrors => Findings.Any(finding => finding.Severity == MigrationSeverity.Error);
+    public bool HasErrors => Findings.Any(finding => finding.Severity == FindingSeverity.Error);
 }

@@ -1,3 +1,6 @@
+using Dso.Compose.Diagnostics;
+using Dso.Compose.Secrets;
+using Dso.Compose.Source;
 using Dso.Compose.Yaml;
 
 namespace Dso.Compose.Migration;
@@ -56,7 +59,7 @@ internal sealed partial class MigrationPlanner
                 {
                     if (FindDotEnvVariable(preferred) is { } shadowed)
                     {
-                        AddFinding(MigrationSeverity.Note, "migrate.environment_wins", $"{preferred} is set in the environment dso runs in, which wins over {shadowed.File}:{shadowed.Entry.Line}; migrate stores the environment's value, as Compose would use it.", site.File, site.Line);
+                        AddFinding(FindingSeverity.Note, "migrate.environment_wins", $"{preferred} is set in the environment dso runs in, which wins over {shadowed.File}:{shadowed.Entry.Line}; migrate stores the environment's value, as Compose would use it.", site.File, site.Line);
                     }
 
                     continue;
@@ -71,7 +74,7 @@ internal sealed partial class MigrationPlanner
             }
             else if (site.RawValue is not null && TemplateReferences.Names(site.RawValue).Count > 0)
             {
-                AddFinding(MigrationSeverity.Note, "migrate.combined_value", $"{site.Variable} combines {string.Join(", ", TemplateReferences.Names(site.RawValue))}; its whole value is stored as {secret.Planned!.Name}. When one of them changes, update that entry too (dso secret set {secret.Planned.Name}).", site.File, site.Line);
+                AddFinding(FindingSeverity.Note, "migrate.combined_value", $"{site.Variable} combines {string.Join(", ", TemplateReferences.Names(site.RawValue))}; its whole value is stored as {secret.Planned!.Name}. When one of them changes, update that entry too (dso secret set {secret.Planned.Name}).", site.File, site.Line);
                 continue;
             }
             else
@@ -87,12 +90,12 @@ internal sealed partial class MigrationPlanner
             (string file, int? line) = SplitLocation(where);
             if (literal.Replace("$$", "$", StringComparison.Ordinal) == secret.Value)
             {
-                AddFinding(MigrationSeverity.Note, "migrate.escaped_dollar", $"{_options.ComposeName} reads each $$ in the value of {name} as one $; the vault gets the value with single $ signs, which is what the containers receive today.", file, line);
+                AddFinding(FindingSeverity.Note, "migrate.escaped_dollar", $"{_options.ComposeName} reads each $$ in the value of {name} as one $; the vault gets the value with single $ signs, which is what the containers receive today.", file, line);
                 continue;
             }
 
             AddFinding(
-                MigrationSeverity.Warning,
+                FindingSeverity.Warning,
                 "migrate.interpolated_value",
                 $"{_options.ComposeName} interpolates the value of {name}: the containers receive {Describe(secret.Value)}, not the {Describe(literal)} written here, because '$' starts a variable reference. "
                 + $"migrate stores what the containers receive today. If the text as written is the real value, {quoting} and run migrate again (with --force).",
@@ -132,7 +135,7 @@ internal sealed partial class MigrationPlanner
                 {
                     if (reported.Add((name, document.Path, scalar.Line)))
                     {
-                        AddFinding(MigrationSeverity.Warning, "migrate.used_outside_environment", $"{name} is used here outside a service's environment, where no dso reference can replace it; it must stay in .env for this use.", document.Path, scalar.Line);
+                        AddFinding(FindingSeverity.Warning, "migrate.used_outside_environment", $"{name} is used here outside a service's environment, where no dso reference can replace it; it must stay in .env for this use.", document.Path, scalar.Line);
                     }
                 }
             }
@@ -142,7 +145,7 @@ internal sealed partial class MigrationPlanner
         referenced.UnionWith(_source.Sites.Where(site => site.Kind == EnvironmentSiteKind.EnvFileEntry && site.RawValue is not null).SelectMany(site => TemplateReferences.Names(site.RawValue!)));
         foreach (DotEnvVariable variable in _source.DotEnvVariables.Where(variable => !referenced.Contains(variable.Entry.Key) && !string.IsNullOrEmpty(variable.Entry.Value) && SecretClassifier.NameLooksSecret(variable.Entry.Key)))
         {
-            AddFinding(MigrationSeverity.Note, "migrate.unused_secret", $"{variable.Entry.Key} looks like a secret, but no compose file uses it; migrate leaves it in {Path.GetFileName(variable.File)}.", variable.File, variable.Entry.Line);
+            AddFinding(FindingSeverity.Note, "migrate.unused_secret", $"{variable.Entry.Key} looks like a secret, but no compose file uses it; migrate leaves it in {Path.GetFileName(variable.File)}.", variable.File, variable.Entry.Line);
         }
     }
 

@@ -1,4 +1,7 @@
+using Dso.Compose.Diagnostics;
 using Dso.Compose.References;
+using Dso.Compose.Secrets;
+using Dso.Compose.Source;
 using Dso.Compose.Yaml;
 using Dso.Core;
 using Dso.Core.Names;
@@ -14,7 +17,7 @@ internal sealed partial class MigrationPlanner
 {
     private readonly ComposeSource _source;
     private readonly MigrationOptions _options;
-    private readonly List<MigrationFinding> _findings;
+    private readonly List<Finding> _findings;
     private readonly Dictionary<EnvironmentSite, SecretSite> _secretSites = new(ReferenceEqualityComparer.Instance);
     private readonly List<SecretSite> _secretOrder = [];
     private readonly List<PlainSetting> _plain = [];
@@ -76,7 +79,7 @@ internal sealed partial class MigrationPlanner
         {
             if (!compose.TryGetValue(service.Name, out IReadOnlyDictionary<string, string?>? environment))
             {
-                AddFinding(MigrationSeverity.Warning, "compose.service_missing", $"{_options.ComposeName} does not list service \"{service.Name}\"; migrate uses dso's own reading of it.");
+                AddFinding(FindingSeverity.Warning, "compose.service_missing", $"{_options.ComposeName} does not list service \"{service.Name}\"; migrate uses dso's own reading of it.");
                 continue;
             }
 
@@ -84,12 +87,12 @@ internal sealed partial class MigrationPlanner
             {
                 if (!environment.TryGetValue(site.Variable, out string? composeValue))
                 {
-                    AddFinding(MigrationSeverity.Warning, "compose.variable_missing", $"{_options.ComposeName} does not give service \"{service.Name}\" the variable {site.Variable}, which dso reads here; check the project with '{_options.ComposeName} config'.", site.File, site.Line);
+                    AddFinding(FindingSeverity.Warning, "compose.variable_missing", $"{_options.ComposeName} does not give service \"{service.Name}\" the variable {site.Variable}, which dso reads here; check the project with '{_options.ComposeName} config'.", site.File, site.Line);
                 }
                 else if (site.InterpolationError is null && composeValue != site.Value)
                 {
                     AddFinding(
-                        MigrationSeverity.Warning,
+                        FindingSeverity.Warning,
                         "compose.value_differs",
                         $"{_options.ComposeName} gives service \"{service.Name}\" a value of {Describe(composeValue)} for {site.Variable}, but dso reads {Describe(site.Value)} here. "
                         + "migrate uses Compose's value, which the container receives today.",
@@ -100,7 +103,7 @@ internal sealed partial class MigrationPlanner
 
             foreach (string variable in environment.Keys.Where(variable => service.Find(variable) is null))
             {
-                AddFinding(MigrationSeverity.Warning, "compose.variable_unlocated", $"{_options.ComposeName} gives service \"{service.Name}\" the variable {variable}, but dso cannot tell where it is set, so migrate leaves it as it is.");
+                AddFinding(FindingSeverity.Warning, "compose.variable_unlocated", $"{_options.ComposeName} gives service \"{service.Name}\" the variable {variable}, but dso cannot tell where it is set, so migrate leaves it as it is.");
             }
         }
     }
@@ -119,7 +122,7 @@ internal sealed partial class MigrationPlanner
                         SecretSite secret = AddSecretSite(site, value, decision);
                         if (secret.Value != value)
                         {
-                            AddFinding(MigrationSeverity.Error, "migrate.shared_value_differs", $"{site.Variable} is written once but services \"{secret.Users[0]}\" and \"{service.Name}\" receive different values from it; give each service its own line.", site.File, site.Line);
+                            AddFinding(FindingSeverity.Error, "migrate.shared_value_differs", $"{site.Variable} is written once but services \"{secret.Users[0]}\" and \"{service.Name}\" receive different values from it; give each service its own line.", site.File, site.Line);
                         }
 
                         secret.Users.Add(service);
@@ -165,7 +168,7 @@ internal sealed partial class MigrationPlanner
 
         if (site.InterpolationError is not null && decision.Verdict == SecretVerdict.Plain)
         {
-            AddFinding(MigrationSeverity.Error, "compose.interpolation", site.InterpolationError, site.File, site.Line);
+            AddFinding(FindingSeverity.Error, "compose.interpolation", site.InterpolationError, site.File, site.Line);
         }
 
         return decision;
@@ -208,7 +211,7 @@ internal sealed partial class MigrationPlanner
 
             if (!SecretName.IsValid(name))
             {
-                AddFinding(MigrationSeverity.Error, "migrate.invalid_name", $"{SecretName.Quote(name)} is not a valid vault name for {secret.Site.Variable}: use --project with letters, digits, '.', '_' and '-', or rename the variable.", secret.Site.File, secret.Site.Line);
+                AddFinding(FindingSeverity.Error, "migrate.invalid_name", $"{SecretName.Quote(name)} is not a valid vault name for {secret.Site.Variable}: use --project with letters, digits, '.', '_' and '-', or rename the variable.", secret.Site.File, secret.Site.Line);
                 continue;
             }
 
@@ -216,7 +219,7 @@ internal sealed partial class MigrationPlanner
             {
                 if (taken.Value != secret.Value)
                 {
-                    AddFinding(MigrationSeverity.Error, "migrate.name_collision", $"two different values of {secret.Site.Variable} would both be stored as {name}; pass --project or rename one of them.", secret.Site.File, secret.Site.Line);
+                    AddFinding(FindingSeverity.Error, "migrate.name_collision", $"two different values of {secret.Site.Variable} would both be stored as {name}; pass --project or rename one of them.", secret.Site.File, secret.Site.Line);
                     continue;
                 }
 
@@ -259,7 +262,7 @@ internal sealed partial class MigrationPlanner
             return VaultEntryStatus.Replace;
         }
 
-        AddFinding(MigrationSeverity.Error, "migrate.vault_conflict", $"the vault already holds {name} with a different value than {secret.Site.Variable} here. Nothing was changed; pass --force to replace it, or --project to store this project under other names.", secret.Site.File, secret.Site.Line);
+        AddFinding(FindingSeverity.Error, "migrate.vault_conflict", $"the vault already holds {name} with a different value than {secret.Site.Variable} here. Nothing was changed; pass --force to replace it, or --project to store this project under other names.", secret.Site.File, secret.Site.Line);
         return VaultEntryStatus.Conflict;
     }
 
@@ -281,7 +284,7 @@ internal sealed partial class MigrationPlanner
             {
                 if (rewriter.ReplaceSite(site, newVariable, reference) is { } problem)
                 {
-                    AddFinding(MigrationSeverity.Error, "migrate.cannot_edit", problem, site.File, site.Line);
+                    AddFinding(FindingSeverity.Error, "migrate.cannot_edit", problem, site.File, site.Line);
                 }
 
                 continue;
@@ -294,7 +297,7 @@ internal sealed partial class MigrationPlanner
 
             if (newVariable != site.Variable)
             {
-                AddFinding(MigrationSeverity.Warning, "migrate.env_file_still_sets", $"the env_file still gives the containers {site.Variable} in plaintext beside the new {newVariable}; remove line {site.Line} from it.", site.File, site.Line);
+                AddFinding(FindingSeverity.Warning, "migrate.env_file_still_sets", $"the env_file still gives the containers {site.Variable} in plaintext beside the new {newVariable}; remove line {site.Line} from it.", site.File, site.Line);
             }
         }
 
@@ -322,7 +325,7 @@ internal sealed partial class MigrationPlanner
         string renamed = variable + "_FILE";
         foreach (ServiceEnvironment service in secret.Users.Where(service => service.Find(renamed) is not null))
         {
-            AddFinding(MigrationSeverity.Error, "migrate.file_variable_taken", $"service \"{service.Name}\" sets {renamed} already, so {variable} cannot become {renamed}; remove one of them or drop --as-file {variable}.", secret.Site.File, secret.Site.Line);
+            AddFinding(FindingSeverity.Error, "migrate.file_variable_taken", $"service \"{service.Name}\" sets {renamed} already, so {variable} cannot become {renamed}; remove one of them or drop --as-file {variable}.", secret.Site.File, secret.Site.Line);
             return (false, variable);
         }
 
@@ -340,7 +343,7 @@ internal sealed partial class MigrationPlanner
             }
             catch (DsoException exception)
             {
-                AddFinding(MigrationSeverity.Error, "migrate.invalid_output", $"the migrated copy would not be valid YAML ({exception.Message}); nothing was written. Please report this as a dso bug.", document.Path, null);
+                AddFinding(FindingSeverity.Error, "migrate.invalid_output", $"the migrated copy would not be valid YAML ({exception.Message}); nothing was written. Please report this as a dso bug.", document.Path, null);
                 continue;
             }
 
@@ -352,7 +355,7 @@ internal sealed partial class MigrationPlanner
                 status = same ? MigratedFileStatus.Unchanged : _options.Force ? MigratedFileStatus.Replace : MigratedFileStatus.Conflict;
                 if (status == MigratedFileStatus.Conflict)
                 {
-                    AddFinding(MigrationSeverity.Error, "migrate.file_conflict", $"{output} exists and differs from what migrate would write now (edited by hand, or the project changed). Nothing was changed; pass --force to replace it.", output, null);
+                    AddFinding(FindingSeverity.Error, "migrate.file_conflict", $"{output} exists and differs from what migrate would write now (edited by hand, or the project changed). Nothing was changed; pass --force to replace it.", output, null);
                 }
             }
 
@@ -376,8 +379,8 @@ internal sealed partial class MigrationPlanner
     private static int Priority(EnvironmentSite site) =>
         site.Kind == EnvironmentSiteKind.EnvFileEntry ? 1 : PreferredName(site) is not null ? 0 : 2;
 
-    private void AddFinding(MigrationSeverity severity, string code, string message, string? file = null, int? line = null) =>
-        _findings.Add(new MigrationFinding(severity, code, message, file, line));
+    private void AddFinding(FindingSeverity severity, string code, string message, string? file = null, int? line = null) =>
+        _findings.Add(new Finding(severity, code, message, file, line));
 
     private static string Describe(string? value) => value is null ? "no value" : $"{System.Text.Encoding.UTF8.GetByteCount(value)} bytes";
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Dso.Compose.Source;
 using Dso.Compose.Yaml;
 using YamlDotNet.Core;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Dso.Compose.Diagnostics;
 using Dso.Compose.Migration;
 
 namespace Dso.Compose.Tests.Migration;
@@ -184,7 +185,7 @@ public sealed class MigrationPlannerTests
 
         MigrationPlan plan = project.Plan();
 
-        MigrationFinding finding = Assert.Single(plan.Findings, finding => finding.Code == "migrate.interpolated_value");
+        Finding finding = Assert.Single(plan.Findings, finding => finding.Code == "migrate.interpolated_value");
         Assert.Equal(project.PathOf(".env"), finding.File);
         Assert.Equal(1, finding.Line);
         Assert.Equal("abc", Value(plan, "shop/DB_PASSWORD"));
@@ -205,7 +206,7 @@ public sealed class MigrationPlannerTests
         MigrationPlan plan = project.Plan(new MigrationOptions { Project = "shop", ComposeEnvironment = compose, ComposeName = "docker-compose 1.29.2" });
 
         Assert.Equal("abc$def", Value(plan, "shop/DB_PASSWORD"));
-        MigrationFinding finding = Assert.Single(plan.Findings, finding => finding.Code == "compose.value_differs");
+        Finding finding = Assert.Single(plan.Findings, finding => finding.Code == "compose.value_differs");
         Assert.Contains("docker-compose 1.29.2", finding.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("abc", finding.Message, StringComparison.Ordinal);
     }
@@ -337,9 +338,9 @@ public sealed class MigrationPlannerTests
 
         MigrationPlan plan = project.Plan();
 
-        MigrationFinding outside = Assert.Single(plan.Findings, finding => finding.Code == "migrate.used_outside_environment");
+        Finding outside = Assert.Single(plan.Findings, finding => finding.Code == "migrate.used_outside_environment");
         Assert.Equal(4, outside.Line);
-        MigrationFinding unused = Assert.Single(plan.Findings, finding => finding.Code == "migrate.unused_secret");
+        Finding unused = Assert.Single(plan.Findings, finding => finding.Code == "migrate.unused_secret");
         Assert.Equal(2, unused.Line);
     }
 
@@ -368,7 +369,7 @@ public sealed class MigrationPlannerTests
         Assert.False(withVault.HasErrors, string.Join('\n', withVault.Findings));
         Assert.Equal(VaultEntryStatus.UseExisting, Assert.Single(withVault.Secrets).Status);
         Assert.Contains("DB_PASSWORD: dso://shop/DB_PASSWORD\n", withVault.Files[0].Text, StringComparison.Ordinal);
-        MigrationFinding required = Assert.Single(withoutVault.Findings, finding => finding.Code == "compose.interpolation");
+        Finding required = Assert.Single(withoutVault.Findings, finding => finding.Code == "compose.interpolation");
         Assert.Contains("required variable DB_PASSWORD", required.Message, StringComparison.Ordinal);
     }
 

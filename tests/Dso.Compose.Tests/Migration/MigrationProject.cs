@@ -1,5 +1,6 @@
 using Dso.Compose.Migration;
 using Dso.Compose.Model;
+using Dso.Compose.Source;
 
 namespace Dso.Compose.Tests.Migration;
 

@@ -1,6 +1,6 @@
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Diagnostics;
 
-internal enum MigrationSeverity
+internal enum FindingSeverity
 {
     /// <summary>Something the user should know, which needs no action.</summary>
     Note,

@@ -1,8 +1,9 @@
+using Dso.Compose.Diagnostics;
 using Dso.Compose.Env;
 using Dso.Compose.Model;
 using Dso.Compose.Yaml;
 
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Source;
 
 /// <summary>A compose project read for migration and validation: every file's text and tree, and every service's environment.</summary>
 internal sealed class ComposeSource
@@ -22,10 +23,7 @@ internal sealed class ComposeSource
 
     public required IReadOnlyList<ExtendsFileReference> ExtendsReferences { get; init; }
 
-    public required IReadOnlyList<MigrationFinding> Findings { get; init; }
+    public required IReadOnlyList<Finding> Findings { get; init; }
 
     public bool IsComposeFile(string path) => Layout.Files.Contains(path, StringComparer.Ordinal);
 }
-
-/// <summary>One variable of an interpolation .env file: its value after interpolation and as written.</summary>
-internal sealed record DotEnvVariable(string File, DotEnvEntry Entry, string? LiteralValue);

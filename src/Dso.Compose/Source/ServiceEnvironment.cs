@@ -1,6 +1,6 @@
 using Dso.Compose.Yaml;
 
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Source;
 
 /// <summary>A service's effective environment, with the site of each variable, and where the service is defined.</summary>
 internal sealed class ServiceEnvironment

@@ -1,4 +1,4 @@
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Secrets;
 
 /// <summary>
 /// Decides by name and value whether an environment variable holds a secret. The rule is a heuristic, stated in

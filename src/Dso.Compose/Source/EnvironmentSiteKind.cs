@@ -1,4 +1,4 @@
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Source;
 
 /// <summary>How an environment variable is written where it is set.</summary>
 internal enum EnvironmentSiteKind

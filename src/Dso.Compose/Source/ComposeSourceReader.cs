@@ -1,9 +1,10 @@
+using Dso.Compose.Diagnostics;
 using Dso.Compose.Env;
 using Dso.Compose.Model;
 using Dso.Compose.Yaml;
 using Dso.Core;
 
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Source;
 
 /// <summary>
 /// Reads every service's environment with the place each variable is set, following the rules of
@@ -20,7 +21,7 @@ internal sealed class ComposeSourceReader
     private readonly Dictionary<(string File, int Offset), EnvironmentSite> _composeSites = [];
     private readonly Dictionary<string, List<EnvironmentSite>?> _envFileSites = new(StringComparer.Ordinal);
     private readonly List<ExtendsFileReference> _extendsReferences = [];
-    private readonly List<MigrationFinding> _findings = [];
+    private readonly List<Finding> _findings = [];
 
     private ComposeSourceReader(ComposeLayout layout)
     {
@@ -99,7 +100,7 @@ internal sealed class ComposeSourceReader
         var result = new List<(string, YamlSourceScalar, YamlSourceNode)>();
         if (document.Root is null || YamlSourceNodes.Resolve(document.Root) is not YamlSourceMapping root)
         {
-            Add(MigrationSeverity.Error, "compose.invalid", "the file is empty or not a mapping; it must have a top-level services: key.", document.Path, 1);
+            Add(FindingSeverity.Error, "compose.invalid", "the file is empty or not a mapping; it must have a top-level services: key.", document.Path, 1);
             return result;
         }
 
@@ -111,7 +112,7 @@ internal sealed class ComposeSourceReader
 
         if (servicesNode is not YamlSourceMapping services)
         {
-            Add(MigrationSeverity.Error, "compose.invalid", "services must be a mapping of service names to definitions.", document.Path, servicesNode!.Line);
+            Add(FindingSeverity.Error, "compose.invalid", "services must be a mapping of service names to definitions.", document.Path, servicesNode!.Line);
             return result;
         }
 
@@ -139,7 +140,7 @@ internal sealed class ComposeSourceReader
 
         if (node is not YamlSourceMapping service)
         {
-            Add(MigrationSeverity.Error, "compose.invalid", $"service \"{name}\" must be a mapping.", document.Path, node.Line);
+            Add(FindingSeverity.Error, "compose.invalid", $"service \"{name}\" must be a mapping.", document.Path, node.Line);
             return new ServiceDraft();
         }
 
@@ -198,20 +199,20 @@ internal sealed class ComposeSourceReader
 
         if (baseName is null)
         {
-            Add(MigrationSeverity.Error, "compose.invalid", $"extends of service \"{name}\" needs a service name.", document.Path, extendsNode.Line);
+            Add(FindingSeverity.Error, "compose.invalid", $"extends of service \"{name}\" needs a service name.", document.Path, extendsNode.Line);
             return null;
         }
 
         string chainKey = baseFile + "#" + baseName;
         if (!extendsChain.Add(chainKey))
         {
-            Add(MigrationSeverity.Error, "compose.invalid", $"extends of service \"{name}\" forms a cycle through service \"{baseName}\".", document.Path, extendsNode.Line);
+            Add(FindingSeverity.Error, "compose.invalid", $"extends of service \"{name}\" forms a cycle through service \"{baseName}\".", document.Path, extendsNode.Line);
             return null;
         }
 
         if (!File.Exists(baseFile))
         {
-            Add(MigrationSeverity.Error, "compose.invalid", $"the file {baseFile} that service \"{name}\" extends was not found.", document.Path, extendsNode.Line);
+            Add(FindingSeverity.Error, "compose.invalid", $"the file {baseFile} that service \"{name}\" extends was not found.", document.Path, extendsNode.Line);
             return null;
         }
 
@@ -219,7 +220,7 @@ internal sealed class ComposeSourceReader
         YamlSourceNode? baseNode = ListServices(baseDocument).Where(service => service.Name == baseName).Select(service => service.Node).FirstOrDefault();
         if (baseNode is null)
         {
-            Add(MigrationSeverity.Error, "compose.invalid", $"the service \"{baseName}\" that service \"{name}\" extends was not found in {baseFile}.", document.Path, extendsNode.Line);
+            Add(FindingSeverity.Error, "compose.invalid", $"the service \"{baseName}\" that service \"{name}\" extends was not found in {baseFile}.", document.Path, extendsNode.Line);
             return null;
         }
 
@@ -250,7 +251,7 @@ internal sealed class ComposeSourceReader
                 {
                     if (item is not YamlSourceScalar scalar || scalar.IsNull)
                     {
-                        Add(MigrationSeverity.Error, "compose.invalid", $"each environment list item of service \"{service}\" must be a string such as KEY=value.", document.Path, item.Line);
+                        Add(FindingSeverity.Error, "compose.invalid", $"each environment list item of service \"{service}\" must be a string such as KEY=value.", document.Path, item.Line);
                         continue;
                     }
 
@@ -262,7 +263,7 @@ internal sealed class ComposeSourceReader
             default:
                 if (!YamlSourceNodes.IsNull(node))
                 {
-                    Add(MigrationSeverity.Error, "compose.invalid", $"environment of service \"{service}\" must be a mapping or a list.", document.Path, node.Line);
+                    Add(FindingSeverity.Error, "compose.invalid", $"environment of service \"{service}\" must be a mapping or a list.", document.Path, node.Line);
                 }
 
                 break;
@@ -282,7 +283,7 @@ internal sealed class ComposeSourceReader
 
         if (valueNode is not YamlSourceScalar scalar)
         {
-            Add(MigrationSeverity.Error, "compose.invalid", $"environment.{entry.Key} of service \"{service}\" must be a string, number or boolean, not a {(valueNode is YamlSourceMapping ? "mapping" : "list")}.", document.Path, valueNode.Line);
+            Add(FindingSeverity.Error, "compose.invalid", $"environment.{entry.Key} of service \"{service}\" must be a string, number or boolean, not a {(valueNode is YamlSourceMapping ? "mapping" : "list")}.", document.Path, valueNode.Line);
             return null;
         }
 
@@ -362,7 +363,7 @@ internal sealed class ComposeSourceReader
 
             if (path is null)
             {
-                Add(MigrationSeverity.Error, "compose.invalid", $"env_file of service \"{service}\" needs a path.", document.Path, item.Line);
+                Add(FindingSeverity.Error, "compose.invalid", $"env_file of service \"{service}\" needs a path.", document.Path, item.Line);
                 continue;
             }
 
@@ -416,7 +417,7 @@ internal sealed class ComposeSourceReader
 
         if (sites is null && envFile.Required)
         {
-            Add(MigrationSeverity.Error, "compose.env_file_missing", $"the env_file {envFile.Path} of service \"{envFile.Service}\" was not found.", envFile.File, envFile.Line);
+            Add(FindingSeverity.Error, "compose.env_file_missing", $"the env_file {envFile.Path} of service \"{envFile.Service}\" was not found.", envFile.File, envFile.Line);
         }
 
         return sites ?? [];
@@ -434,7 +435,7 @@ internal sealed class ComposeSourceReader
         }
         catch (DotEnvException exception)
         {
-            Add(MigrationSeverity.Error, "env_file.invalid", exception.Message, path, exception.Line);
+            Add(FindingSeverity.Error, "env_file.invalid", exception.Message, path, exception.Line);
             return null;
         }
 
@@ -466,7 +467,7 @@ internal sealed class ComposeSourceReader
             }
             catch (DotEnvException exception)
             {
-                Add(MigrationSeverity.Error, "env_file.invalid", exception.Message, path, exception.Line);
+                Add(FindingSeverity.Error, "env_file.invalid", exception.Message, path, exception.Line);
             }
         }
 
@@ -500,13 +501,13 @@ internal sealed class ComposeSourceReader
         }
         catch (InterpolationException exception)
         {
-            Add(MigrationSeverity.Error, "compose.interpolation", exception.Reason, file, line);
+            Add(FindingSeverity.Error, "compose.interpolation", exception.Reason, file, line);
             return null;
         }
     }
 
-    private void Add(MigrationSeverity severity, string code, string message, string file, int line) =>
-        _findings.Add(new MigrationFinding(severity, code, message, file, line));
+    private void Add(FindingSeverity severity, string code, string message, string file, int line) =>
+        _findings.Add(new Finding(severity, code, message, file, line));
 
     private sealed record EnvFileReference(string Path, bool Required, string File, int Line, string Service);
 

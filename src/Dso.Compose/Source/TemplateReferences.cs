@@ -1,6 +1,6 @@
 using Dso.Compose.Env;
 
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Source;
 
 /// <summary>Finds the variables a Compose interpolation template refers to, without looking any value up.</summary>
 internal static class TemplateReferences

@@ -1,4 +1,4 @@
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Secrets;
 
 internal enum SecretVerdict
 {

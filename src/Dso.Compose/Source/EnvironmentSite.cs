@@ -1,6 +1,6 @@
 using Dso.Compose.Yaml;
 
-namespace Dso.Compose.Migration;
+namespace Dso.Compose.Source;
 
 /// <summary>
 /// One place that sets an environment variable of a service: a compose environment entry or list item, or a line
