@@ -64,7 +64,9 @@ internal static class MigrateCommand
         The original files are never modified. First the plan is shown: which values become vault entries, which
         stay plain configuration, which services change. The values are those Compose itself computes
         ('docker compose config'), so each container receives the same bytes after the migration. A second run
-        changes nothing.
+        changes nothing. Once you remove the plaintext values, the migrated file is the one to edit: a later run
+        reuses vault entries for references to variables that are gone, but cannot see env_file lines that are
+        gone.
 
         Vault names are PROJECT/VAR: VAR is the .env variable a value comes from (so services that share a secret
         share one entry), the env_file key, or the container's variable. A secret is delivered as a file
@@ -140,7 +142,7 @@ internal static class MigrateCommand
 
         if (plan.HasErrors)
         {
-            context.Error.WriteLine($"dso: the plan has {plan.Findings.Count(finding => finding.Severity == FindingSeverity.Error)} errors (listed above); nothing was changed.");
+            context.Error.WriteLine($"dso: errors in the plan: {plan.Findings.Count(finding => finding.Severity == FindingSeverity.Error)} (listed above); nothing was changed.");
             return 1;
         }
 

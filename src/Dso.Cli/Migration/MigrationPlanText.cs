@@ -21,7 +21,7 @@ internal static class MigrationPlanText
         foreach (PlannedSecret secret in plan.Secrets)
         {
             string size = secret.Bytes is { } bytes ? $"{bytes.Length} bytes" : "value kept";
-            output.WriteLine($"  {StatusText(secret.Status),-10} {secret.Name.PadRight(nameWidth)}  {size,-11} from {ShowLocation(secret.Source)} (secret by {secret.Reason})");
+            output.WriteLine($"  {StatusText(secret.Status),-10} {secret.Name.PadRight(nameWidth)}  {size,-11} from {ShowLocation(secret.Source)} (secret: {secret.Reason})");
             output.WriteLine($"  {string.Empty,-10} {string.Empty.PadRight(nameWidth)}  used by {string.Join(", ", secret.Uses)}");
         }
 

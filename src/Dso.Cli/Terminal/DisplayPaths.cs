@@ -13,6 +13,11 @@ internal static class DisplayPaths
     public static string RelativeLocation(string workingDirectory, string location)
     {
         int end = location.IndexOf(':', StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return Path.IsPathRooted(location) ? Relative(workingDirectory, location) : location;
+        }
+
         return end > 0 && Path.IsPathRooted(location[..end]) ? Relative(workingDirectory, location[..end]) + location[end..] : location;
     }
 }

@@ -122,7 +122,7 @@ internal sealed partial class MigrationPlanner
         var reported = new HashSet<(string, string, int)>();
         foreach (YamlSourceDocument document in _source.Documents)
         {
-            foreach (YamlSourceScalar scalar in Scalars(document.Root))
+            foreach (YamlSourceScalar scalar in YamlSourceNodes.Scalars(document.Root))
             {
                 IReadOnlyList<string> names = scalar.Value.Contains('$', StringComparison.Ordinal) ? TemplateReferences.Names(scalar.Value) : [];
                 referenced.UnionWith(names);
@@ -183,36 +183,6 @@ internal sealed partial class MigrationPlanner
             .ThenBy(place => place.Line)
             .Select(place => $"{place.File}:{place.Line} ({place.Name})")
             .ToList();
-    }
-
-    /// <summary>Lists every scalar of a tree once; aliases are not followed, as their target is listed where it is written.</summary>
-    private static IEnumerable<YamlSourceScalar> Scalars(YamlSourceNode? node)
-    {
-        switch (node)
-        {
-            case YamlSourceScalar scalar:
-                yield return scalar;
-                break;
-            case YamlSourceMapping mapping:
-                foreach (YamlSourceEntry entry in mapping.Entries)
-                {
-                    foreach (YamlSourceScalar scalar in Scalars(entry.Value))
-                    {
-                        yield return scalar;
-                    }
-                }
-
-                break;
-            case YamlSourceSequence sequence:
-                foreach (YamlSourceScalar scalar in sequence.Items.SelectMany(Scalars))
-                {
-                    yield return scalar;
-                }
-
-                break;
-            default:
-                break;
-        }
     }
 
     private static (string File, int? Line) SplitLocation(string location)

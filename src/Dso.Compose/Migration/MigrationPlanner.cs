@@ -15,6 +15,8 @@ namespace Dso.Compose.Migration;
 /// </summary>
 internal sealed partial class MigrationPlanner
 {
+    private const string ReuseReason = "in the vault from an earlier run";
+
     private readonly ComposeSource _source;
     private readonly MigrationOptions _options;
     private readonly List<Finding> _findings;
@@ -119,8 +121,8 @@ internal sealed partial class MigrationPlanner
                 switch (decision.Verdict)
                 {
                     case SecretVerdict.Secret:
-                        SecretSite secret = AddSecretSite(site, value, decision);
-                        if (secret.Value != value)
+                        SecretSite secret = AddSecretSite(site, decision.Reason == ReuseReason ? null : value, decision);
+                        if (secret.Value != (decision.Reason == ReuseReason ? null : value))
                         {
                             AddFinding(FindingSeverity.Error, "migrate.shared_value_differs", $"{site.Variable} is written once but services \"{secret.Users[0]}\" and \"{service.Name}\" receive different values from it; give each service its own line.", site.File, site.Line);
                         }
@@ -149,7 +151,7 @@ internal sealed partial class MigrationPlanner
             SecretDecision decision = Classify(site, site.Value);
             if (decision.Verdict == SecretVerdict.Secret)
             {
-                AddSecretSite(site, site.Value, decision);
+                AddSecretSite(site, decision.Reason == ReuseReason ? null : site.Value, decision);
             }
         }
     }
@@ -158,12 +160,13 @@ internal sealed partial class MigrationPlanner
     {
         IReadOnlyList<string> referenced = site.RawValue is null ? [site.Variable] : TemplateReferences.Names(site.RawValue);
         SecretDecision decision = SecretClassifier.Classify(site.Variable, referenced, value, _options.Secret, _options.Plain);
-        if (decision.Verdict == SecretVerdict.Plain && value is null && PreferredName(site) is { } name
+        if (decision.Verdict == SecretVerdict.Plain && string.IsNullOrEmpty(value) && site.Kind != EnvironmentSiteKind.EnvFileEntry
+            && PreferredName(site) is { } name && _source.Layout.Lookup(name) is null
             && _options.VaultEntries?.ContainsKey(_options.Project + "/" + name) == true
-            && (SecretClassifier.NameLooksSecret(name) || _options.Secret.Contains(name)))
+            && !_options.Plain.Contains(name) && !_options.Plain.Contains(site.Variable))
         {
-            // The variable is gone from .env, most likely because an earlier run migrated it: keep using that entry.
-            return new SecretDecision(SecretVerdict.Secret, "in the vault from an earlier run");
+            // The variable is gone from .env, most likely because an earlier run migrated it, so that entry is reused.
+            return new SecretDecision(SecretVerdict.Secret, ReuseReason);
         }
 
         if (site.InterpolationError is not null && decision.Verdict == SecretVerdict.Plain)
@@ -355,7 +358,7 @@ internal sealed partial class MigrationPlanner
                 status = same ? MigratedFileStatus.Unchanged : _options.Force ? MigratedFileStatus.Replace : MigratedFileStatus.Conflict;
                 if (status == MigratedFileStatus.Conflict)
                 {
-                    AddFinding(FindingSeverity.Error, "migrate.file_conflict", $"{output} exists and differs from what migrate would write now (edited by hand, or the project changed). Nothing was changed; pass --force to replace it.", output, null);
+                    AddFinding(FindingSeverity.Error, "migrate.file_conflict", "this file exists and differs from what migrate would write now (edited by hand, or the project changed). Nothing was changed; pass --force to replace it.", output, null);
                 }
             }
 

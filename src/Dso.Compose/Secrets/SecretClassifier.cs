@@ -6,16 +6,15 @@ namespace Dso.Compose.Secrets;
 /// </summary>
 internal static class SecretClassifier
 {
-    public const string RuleText = """
+    /// <summary>The rule in words, for the help of dso migrate and dso validate; the lists come from the sets below.</summary>
+    public static string RuleText => $"""
         Which variables become secrets: a variable named by --secret, or else (unless --plain names it)
-          - a name that contains PASSWORD, PASSWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL, PRIVATE, APIKEY or
-            ACCESSKEY, or has a part (between '_', '.' or '-') that is KEY, PASS, PWD, AUTH or SALT,
-            unless a part is PUBLIC or PUBLISHABLE, or the last part describes the secret rather than holding it
-            (ID, USER, USERNAME, NAME, EMAIL, HOST, PORT, PATH, DIR, TTL, TIMEOUT, LENGTH, ENABLED, ALGORITHM,
-            TYPE, VERSION and similar);
-          - a name with a part URL, URI or DSN whose value has user info (scheme://user:password@host);
+          - a name that contains {Words(SecretWords)}, or has a part (between '_', '.' or '-') that is
+            {Words(SecretParts)}, unless a part is {Words(PublicParts)}, or the last part describes the secret
+            rather than holding it: {Words(DescriptiveLastParts)};
+          - a name with a part {Words(UrlParts)} whose value has user info (scheme://user@host);
           - any value with a password in a URL (scheme://user:password@host);
-          - a value that refers to such a variable, as DB_URL: postgres://app:${DB_PASSWORD}@db does.
+          - a value that refers to such a variable, as DB_URL: postgres://app:${"{"}DB_PASSWORD{"}"}@db does.
         A *_FILE variable whose value is an absolute path, and an empty or unset variable, stay plain.
         --secret and --plain take the variable's name in the container or the .env variable it refers to.
         """;
@@ -37,6 +36,12 @@ internal static class SecretClassifier
             "FIELD", "PARAM", "LOCATION", "ROTATION", "INTERVAL",
         ],
         StringComparer.Ordinal);
+
+    private static string Words(IEnumerable<string> words)
+    {
+        string[] list = [.. words];
+        return list.Length == 1 ? list[0] : string.Join(", ", list[..^1]) + " or " + list[^1];
+    }
 
     /// <summary>Returns true when the name alone marks a secret (the first rule of <see cref="RuleText"/>).</summary>
     public static bool NameLooksSecret(string name)

@@ -70,5 +70,32 @@ internal static class YamlSourceNodes
     public static bool IsMergeKey(YamlSourceNode key) =>
         key is YamlSourceScalar { Value: MergeKey, Style: YamlDotNet.Core.ScalarStyle.Plain };
 
+    /// <summary>Lists every scalar of a tree once, keys left out. Aliases are not followed, as their target is listed where it is written.</summary>
+    public static IEnumerable<YamlSourceScalar> Scalars(YamlSourceNode? node)
+    {
+        switch (node)
+        {
+            case YamlSourceScalar scalar:
+                yield return scalar;
+                break;
+            case YamlSourceMapping mapping:
+                foreach (YamlSourceScalar scalar in mapping.Entries.SelectMany(entry => Scalars(entry.Value)))
+                {
+                    yield return scalar;
+                }
+
+                break;
+            case YamlSourceSequence sequence:
+                foreach (YamlSourceScalar scalar in sequence.Items.SelectMany(Scalars))
+                {
+                    yield return scalar;
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
     private static string KeyText(YamlSourceNode key) => Resolve(key) is YamlSourceScalar scalar ? scalar.Value : string.Empty;
 }

@@ -374,6 +374,24 @@ public sealed class MigrationPlannerTests
     }
 
     [Fact]
+    public void Plan_VariablesRemovedFromDotEnvAfterMigration_ReusesEntries()
+    {
+        using MigrationProject project = new MigrationProject()
+            .Write(".env", "LEVEL=info\n")
+            .Write("docker-compose.yml", "services:\n  a:\n    image: x\n    environment:\n      - DB_PASSWORD=${DB_PASSWORD}\n      - DATABASE_URL\n      - LEVEL=${LEVEL}\n");
+        var vault = new Dictionary<string, byte[]>
+        {
+            ["shop/DB_PASSWORD"] = "pw"u8.ToArray(),
+            ["shop/DATABASE_URL"] = "postgres://app:pw@db/app"u8.ToArray(),
+        };
+
+        MigrationPlan plan = project.Plan(new MigrationOptions { Project = "shop", VaultEntries = vault });
+
+        Assert.All(plan.Secrets, secret => Assert.Equal(VaultEntryStatus.UseExisting, secret.Status));
+        Assert.Contains("      - DB_PASSWORD=dso://shop/DB_PASSWORD\n      - DATABASE_URL=dso://shop/DATABASE_URL\n      - LEVEL=${LEVEL}\n", plan.Files[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plan_ProcessEnvironmentOverridesDotEnv_StoresEnvironmentValue()
     {
         using MigrationProject project = new MigrationProject()
