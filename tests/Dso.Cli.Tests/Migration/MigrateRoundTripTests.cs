@@ -99,6 +99,43 @@ public sealed class MigrateRoundTripTests
     }
 
     [Fact]
+    public async Task MigrateThenUp_OverrideExtendsEnvFileAndProfile_ContainersSeeSameValues()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        var project = new MigrationTestProject(home.Root)
+            .Write(".env", "REDIS_PASSWORD=r3dis!pw\nSIGNING_KEY=\"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIB\\n-----END EC PRIVATE KEY-----\\n\"\nLOG_LEVEL=debug\n")
+            .Write("app.env", "SESSION_SECRET=sess1on\nFEATURE=on\n")
+            .Write("common/base.yml", "services:\n  base:\n    image: dso-busybox:latest\n    command: [\"sh\", \"-c\", \"exec sleep 300\"]\n    environment:\n      SIGNING_KEY: ${SIGNING_KEY}\n      BASE_ONLY: from-base\n")
+            .Write("docker-compose.yml", "services:\n  web:\n    extends:\n      file: common/base.yml\n      service: base\n    env_file:\n      - app.env\n    environment:\n      - LOG_LEVEL=${LOG_LEVEL}\n  cache:\n    image: dso-busybox:latest\n    command: [\"sh\", \"-c\", \"exec sleep 300\"]\n    environment:\n      REDIS_PASSWORD: ${REDIS_PASSWORD:?set it}\n  debug:\n    image: dso-busybox:latest\n    command: [\"sh\", \"-c\", \"exec sleep 300\"]\n    profiles: [\"debug\"]\n    environment:\n      - REDIS_PASSWORD=${REDIS_PASSWORD}\n")
+            .Write("docker-compose.override.yml", "services:\n  cache:\n    environment:\n      EXTRA_TOKEN: override-token\n");
+        string[] services = ["web", "cache", "debug"];
+        try
+        {
+            await ContainerView.ComposeOkAsync(project.Directory, "--profile", "debug", "up", "-d");
+            Dictionary<string, Dictionary<string, byte[]>> before = await ContainerView.ReadAsync(project.Name, services);
+            await ContainerView.ComposeOkAsync(project.Directory, "--profile", "debug", "down");
+
+            DsoResult migrate = await DsoCli.RunOkAsync(home, ["migrate", "--json"], workingDirectory: project.Directory);
+            JsonElement plan = JsonDocument.Parse(migrate.StandardOutput).RootElement;
+            string[] upFiles = plan.GetProperty("up_files").EnumerateArray().Select(file => file.GetString()!).ToArray();
+            await DsoCli.RunOkAsync(home, ["up", .. upFiles.SelectMany(file => new[] { "-f", file }), "--profile", "debug", "-d"], workingDirectory: project.Directory);
+            Dictionary<string, Dictionary<string, byte[]>> after = await ContainerView.ReadAsync(project.Name, services);
+
+            Assert.Equal([project.PathOf("docker-compose.dso.yml"), project.PathOf("docker-compose.override.dso.yml")], upFiles);
+            Assert.True(File.Exists(project.PathOf("common/base.dso.yml")));
+            Assert.Equal(
+                [$"{project.Name}/EXTRA_TOKEN", $"{project.Name}/REDIS_PASSWORD", $"{project.Name}/SESSION_SECRET", $"{project.Name}/SIGNING_KEY"],
+                plan.GetProperty("secrets").EnumerateArray().Select(secret => secret.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+            ContainerView.AssertSame(before, after);
+        }
+        finally
+        {
+            await DsoCli.RunAsync(home, ["down", "-f", "docker-compose.dso.yml", "-f", "docker-compose.override.dso.yml", "--profile", "debug"], workingDirectory: project.Directory);
+            await DockerCli.RemoveProjectAsync(project.Name);
+        }
+    }
+
+    [Fact]
     public async Task Migrate_SecondRun_ChangesNothing()
     {
         using TestHome home = await new TestHome().InitializeAsync();
