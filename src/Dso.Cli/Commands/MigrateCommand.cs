@@ -172,7 +172,8 @@ internal static class MigrateCommand
             return (null, null);
         }
 
-        string name = await ComposeConfigReader.DescribeAsync(compose, context.WorkingDirectory, cancellationToken);
+        // Both runs start Python for docker-compose 1.x (about half a second each here), so they run side by side.
+        Task<string> name = ComposeConfigReader.DescribeAsync(compose, context.WorkingDirectory, cancellationToken);
         var request = new ComposeConfigRequest(
             layout.Files,
             layout.ProjectDirectory,
@@ -182,10 +183,12 @@ internal static class MigrateCommand
             context.WorkingDirectory);
         try
         {
-            return (await ComposeConfigReader.ReadEnvironmentAsync(compose, request, cancellationToken), name);
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> environment = await ComposeConfigReader.ReadEnvironmentAsync(compose, request, cancellationToken);
+            return (environment, await name);
         }
         catch (ComposeConfigException exception)
         {
+            await name;
             context.Warn($"{exception.Message} migrate reads the values itself with Compose v2 rules instead.");
             return (null, null);
         }
