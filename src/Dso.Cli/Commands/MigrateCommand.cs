@@ -156,7 +156,7 @@ internal static class MigrateCommand
 
     /// <summary>
     /// Runs Compose's own 'config' on the project. Without Compose, or when it fails, migrate goes on with dso's
-    /// reading and says so.
+    /// reading and prints a warning.
     /// </summary>
     private static async Task<(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>>?, string?)> AskComposeAsync(
         CliContext context, ComposeLayout layout, ComposeSource source, ComposeArguments arguments, CancellationToken cancellationToken)
@@ -194,7 +194,7 @@ internal static class MigrateCommand
         }
     }
 
-    /// <summary>Stores every new or replaced entry in one vault write; a conflict that appeared since the plan changes nothing.</summary>
+    /// <summary>Stores every new or replaced entry in one vault write. A conflict that appeared after the plan was made changes nothing.</summary>
     private static int StoreSecrets(VaultStore vault, MigrationPlan plan, bool force)
     {
         List<PlannedSecret> toStore = plan.Secrets.Where(secret => secret.Status is VaultEntryStatus.Create or VaultEntryStatus.Replace).ToList();

@@ -40,7 +40,7 @@ internal sealed partial class Doctor
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new DoctorCheck(name, DoctorStatus.Error, $"{host} did not answer within {EngineTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds", "the engine is hung or overloaded", "check the engine's log (journalctl -u docker) and restart it");
+            return new DoctorCheck(name, DoctorStatus.Error, $"{host} did not respond within {EngineTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds", "the engine is hung or overloaded", "check the engine's log (journalctl -u docker) and restart it");
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException or DockerApiException or TimeoutException)
         {

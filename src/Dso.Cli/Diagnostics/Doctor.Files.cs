@@ -146,7 +146,7 @@ internal sealed partial class Doctor
         return DoctorCheck.Ok(name, detail);
     }
 
-    /// <summary>Checks /etc/dso/dso.yaml, which holds provider credentials in agent mode and must be 0660 root:dso at most.</summary>
+    /// <summary>Checks /etc/dso/dso.yaml, which contains provider credentials in agent mode and must be 0660 root:dso at most.</summary>
     private static DoctorCheck CheckAgentConfig()
     {
         const string name = "agent_config";

@@ -9,7 +9,7 @@ internal sealed record DoctorCheck(string Name, DoctorStatus Status, string Deta
     /// <summary>The changes --fix makes for this check.</summary>
     public IReadOnlyList<DoctorRepair> Repairs { get; init; } = [];
 
-    /// <summary>The changes --fix made before this check ran again; empty without --fix.</summary>
+    /// <summary>The changes --fix made before this check ran again, or none without --fix.</summary>
     public IReadOnlyList<string> Repaired { get; init; } = [];
 
     public static DoctorCheck Ok(string name, string detail) => new(name, DoctorStatus.Ok, detail);

@@ -13,8 +13,8 @@ internal sealed partial class ProjectValidator
     private const UnixFileMode GroupOrOtherRead = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     /// <summary>
-    /// Reports each place that holds a secret in plaintext, by the rule dso migrate uses: a value a service
-    /// receives (pointing at the line that holds it) and any secret-like variable of .env, used or not.
+    /// Reports each place that contains a secret in plaintext, by the rule dso migrate uses: a value a service
+    /// receives (pointing at the line that contains it) and any secret-like variable of .env, used or not.
     /// </summary>
     private void CheckPlaintext(ComposeSource source, IReadOnlyDictionary<string, byte[]>? vault)
     {
@@ -67,12 +67,12 @@ internal sealed partial class ProjectValidator
             UnixFileMode mode = File.GetUnixFileMode(file);
             if ((mode & GroupOrOtherRead) != 0)
             {
-                Add(FindingSeverity.Warning, "permissions.plaintext_file", $"this file holds plaintext secrets and other users can read it (mode {Vault.Store.VaultStore.FormatMode(mode)}). Until the secrets are removed, run: chmod 600 {file}", file);
+                Add(FindingSeverity.Warning, "permissions.plaintext_file", $"this file contains plaintext secrets and other users can read it (mode {Vault.Store.VaultStore.FormatMode(mode)}). Until the secrets are removed, run: chmod 600 {file}", file);
             }
         }
     }
 
-    /// <summary>Finds the line that holds a secret value: the env_file line, the .env line of the variable it refers to, or the compose line itself.</summary>
+    /// <summary>Finds the line that contains a secret value: the env_file line, the .env line of the variable it refers to, or the compose line itself.</summary>
     private static IEnumerable<(string File, int Line, string Name, string Code)> PlaintextOrigins(ComposeSource source, EnvironmentSite site, IReadOnlyList<string> referenced)
     {
         if (site.Kind == EnvironmentSiteKind.EnvFileEntry)
@@ -116,6 +116,6 @@ internal sealed partial class ProjectValidator
         string next = stored
             ? $"The vault holds the same value as {vaultName} already, so delete it here."
             : "Move it into the vault with 'dso migrate' (or 'dso secret set'), then delete it here.";
-        Add(FindingSeverity.Error, code, $"{name} holds a plaintext secret ({use}). {next}", file, line);
+        Add(FindingSeverity.Error, code, $"{name} is a plaintext secret ({use}). {next}", file, line);
     }
 }

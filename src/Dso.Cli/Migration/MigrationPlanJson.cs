@@ -4,7 +4,7 @@ using Dso.Compose.Migration;
 
 namespace Dso.Cli.Migration;
 
-/// <summary>Writes a migration plan as JSON for scripts; the field names are stable. No value is written.</summary>
+/// <summary>Writes a migration plan as JSON for scripts, with stable field names. No secret value is written.</summary>
 internal static class MigrationPlanJson
 {
     public static void Write(Utf8JsonWriter writer, MigrationPlan plan, string? compose, bool dryRun, bool applied)

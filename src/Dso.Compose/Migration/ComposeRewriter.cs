@@ -6,8 +6,8 @@ using YamlDotNet.Core;
 namespace Dso.Compose.Migration;
 
 /// <summary>
-/// Collects the edits of a migration and splices them into the original texts: a secret's value (and, for a file
-/// secret, its key) is replaced where it is written, and a variable that comes from an env_file is added to the
+/// Collects the edits of a migration and splices them into the original texts. A secret's value (and, for a file
+/// secret, its key) is replaced where it is written. A variable that comes from an env_file is added to the
 /// service's environment. Everything else in each file (comments, key order, anchors, quoting, $$) stays as it is.
 /// </summary>
 internal sealed class ComposeRewriter

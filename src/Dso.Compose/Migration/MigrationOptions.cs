@@ -1,6 +1,6 @@
 namespace Dso.Compose.Migration;
 
-/// <summary>What dso migrate was asked to do, and what it knows of the vault and of Compose's own reading.</summary>
+/// <summary>The options of dso migrate, the vault's current entries and Compose's own reading of the project.</summary>
 internal sealed record MigrationOptions
 {
     /// <summary>The first segment of every vault name (default: the Compose project name).</summary>
@@ -22,9 +22,9 @@ internal sealed record MigrationOptions
     public bool Force { get; init; }
 
     /// <summary>
-    /// The environment Compose itself gives each service (service, then variable, then value; null for a variable
-    /// without a value), from 'docker compose config'. Null when Compose could not be asked; dso's own reading is
-    /// used then.
+    /// The environment Compose itself gives each service, from 'docker compose config': service, then variable, then
+    /// value (null for a variable without a value). Null when Compose could not be run, and dso's own reading is
+    /// used instead.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>>? ComposeEnvironment { get; init; }
 

@@ -319,8 +319,8 @@ internal sealed partial class MigrationPlanner
             return (true, variable);
         }
 
-        bool asked = _options.AsFile.Contains(variable) || (PreferredName(secret.Site) is { } name && _options.AsFile.Contains(name));
-        if (!asked)
+        bool requested = _options.AsFile.Contains(variable) || (PreferredName(secret.Site) is { } name && _options.AsFile.Contains(name));
+        if (!requested)
         {
             return (false, variable);
         }
@@ -352,10 +352,13 @@ internal sealed partial class MigrationPlanner
 
             string output = ComposeRewriter.OutputPathOf(document.Path);
             MigratedFileStatus status = MigratedFileStatus.Create;
-            if (File.Exists(output))
+            if (File.Exists(output) && File.ReadAllBytes(output).AsSpan().SequenceEqual(YamlSourceDocument.Encode(text, document.HasByteOrderMark)))
             {
-                bool same = File.ReadAllBytes(output).AsSpan().SequenceEqual(YamlSourceDocument.Encode(text, document.HasByteOrderMark));
-                status = same ? MigratedFileStatus.Unchanged : _options.Force ? MigratedFileStatus.Replace : MigratedFileStatus.Conflict;
+                status = MigratedFileStatus.Unchanged;
+            }
+            else if (File.Exists(output))
+            {
+                status = _options.Force ? MigratedFileStatus.Replace : MigratedFileStatus.Conflict;
                 if (status == MigratedFileStatus.Conflict)
                 {
                     AddFinding(FindingSeverity.Error, "migrate.file_conflict", "this file exists and differs from what migrate would write now (edited by hand, or the project changed). Nothing was changed; pass --force to replace it.", output, null);

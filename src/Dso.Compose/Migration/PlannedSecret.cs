@@ -7,7 +7,7 @@ internal sealed class PlannedSecret
 {
     public required string Name { get; init; }
 
-    /// <summary>The value Compose gives the containers today; null for <see cref="VaultEntryStatus.UseExisting"/>.</summary>
+    /// <summary>The value Compose gives the containers today, or null for <see cref="VaultEntryStatus.UseExisting"/>.</summary>
     public required string? Value { get; init; }
 
     /// <summary>Where the value comes from, such as ".env:3 (DB_PASSWORD)".</summary>

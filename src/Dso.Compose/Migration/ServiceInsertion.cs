@@ -14,7 +14,7 @@ internal sealed record ServiceInsertion(string File, int Line, TextEdit? Edit, s
 {
     private const int DefaultIndentStep = 2;
 
-    /// <summary>Returns the edit that adds <paramref name="variables"/>, or an insertion whose problem says why it cannot be made.</summary>
+    /// <summary>Returns the edit that adds <paramref name="variables"/>, or an insertion whose problem states why it cannot be made.</summary>
     public static ServiceInsertion? Plan(ServiceEnvironment service, IReadOnlyList<(string Variable, string Reference)> variables)
     {
         if (variables.Count == 0)

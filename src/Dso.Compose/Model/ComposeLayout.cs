@@ -15,7 +15,7 @@ internal sealed record ComposeLayout
     /// <summary>The .env files whose variables fill ${VAR} (each --env-file, else the project's .env when it exists).</summary>
     public required IReadOnlyList<string> EnvFiles { get; init; }
 
-    /// <summary>The value of a variable for interpolation: the process environment first, then the env files; null when unset.</summary>
+    /// <summary>Returns a variable's value for interpolation (the process environment first, then the env files), or null when it is unset.</summary>
     public required Func<string, string?> Lookup { get; init; }
 
     public required Func<string, string?> ProcessEnvironment { get; init; }

@@ -1,12 +1,12 @@
 namespace Dso.Compose.Secrets;
 
 /// <summary>
-/// Decides by name and value whether an environment variable holds a secret. The rule is a heuristic, stated in
+/// Decides by name and value whether an environment variable contains a secret. The rule is a heuristic, stated in
 /// full in <see cref="RuleText"/> (the help of dso migrate), and --secret and --plain override it per name.
 /// </summary>
 internal static class SecretClassifier
 {
-    /// <summary>The rule in words, for the help of dso migrate and dso validate; the lists come from the sets below.</summary>
+    /// <summary>The rule in words for the help of dso migrate. The word lists come from the sets below, so the text cannot drift from the code.</summary>
     public static string RuleText => $"""
         Which variables become secrets: a variable named by --secret, or else (unless --plain names it)
           - a name that contains {Words(SecretWords)}, or has a part (between '_', '.' or '-') that is

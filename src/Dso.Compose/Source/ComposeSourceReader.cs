@@ -518,7 +518,7 @@ internal sealed class ComposeSourceReader
 
         public IReadOnlyList<EnvFileReference> EnvFiles { get; init; } = [];
 
-        /// <summary>The profiles; null when the definition does not set them.</summary>
+        /// <summary>The profiles, or null when the definition does not set them.</summary>
         public IReadOnlyList<string>? Profiles { get; init; }
 
         public ServiceDraft WithEnvironment(IEnumerable<EnvironmentSite> later)

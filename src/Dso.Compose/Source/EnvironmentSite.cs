@@ -25,13 +25,13 @@ internal sealed record EnvironmentSite
     /// </summary>
     public string? RawValue { get; init; }
 
-    /// <summary>The value Compose gives the variable, read by dso's rules; null when the variable is unset.</summary>
+    /// <summary>The value Compose gives the variable, read by dso's rules, or null when the variable is unset.</summary>
     public string? Value { get; init; }
 
     /// <summary>The interpolation error that left <see cref="Value"/> unknown, such as a missing ${VAR:?message} variable.</summary>
     public string? InterpolationError { get; init; }
 
-    /// <summary>The compose file's document; null for an env_file line.</summary>
+    /// <summary>The compose file's document, or null for an env_file line.</summary>
     public YamlSourceDocument? Document { get; init; }
 
     /// <summary>The key of a mapping entry.</summary>

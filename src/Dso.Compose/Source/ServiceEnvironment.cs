@@ -7,7 +7,7 @@ internal sealed class ServiceEnvironment
 {
     public required string Name { get; init; }
 
-    /// <summary>The service's profiles; migrate and validate read services of every profile.</summary>
+    /// <summary>The service's profiles. Migrate and validate read the services of every profile.</summary>
     public required IReadOnlyList<string> Profiles { get; init; }
 
     /// <summary>The service's mapping in each -f file that defines it, in merge order.</summary>

@@ -49,7 +49,7 @@ internal static class TemplateReferences
         return true;
     }
 
-    /// <summary>Lists the names of every variable <paramref name="template"/> refers to, in order, each once; $$ is skipped.</summary>
+    /// <summary>Lists the names of the variables <paramref name="template"/> refers to, in order and each once. An escaped $$ is skipped.</summary>
     public static IReadOnlyList<string> Names(string template)
     {
         var names = new List<string>();

@@ -11,7 +11,7 @@ internal static class YamlScalarWriter
 
     /// <summary>
     /// Writes <paramref name="value"/> in <paramref name="style"/>. A plain scalar stays plain only when the value
-    /// reads back as the same string, and a block scalar (| or &gt;) becomes plain; otherwise double quotes are used.
+    /// reads back as the same string, and a block scalar (| or &gt;) becomes plain. Any other case uses double quotes.
     /// </summary>
     public static string Write(string value, ScalarStyle style, bool inFlow) => style switch
     {

@@ -26,7 +26,7 @@ internal sealed class YamlSourceDocument
 
     public string Path { get; }
 
-    /// <summary>The file's text without a byte order mark; node offsets point into it.</summary>
+    /// <summary>The file's text without a byte order mark. Node offsets point into it.</summary>
     public string Text { get; }
 
     public bool HasByteOrderMark { get; }

@@ -6,6 +6,6 @@ internal sealed class YamlSourceMapping : YamlSourceNode
 
     public required bool IsFlow { get; init; }
 
-    /// <summary>Offset of the closing '}' of a flow mapping; -1 for a block mapping.</summary>
+    /// <summary>Offset of the closing '}' of a flow mapping, or -1 for a block mapping.</summary>
     public required int ClosingIndex { get; init; }
 }

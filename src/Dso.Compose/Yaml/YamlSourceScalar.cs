@@ -10,7 +10,7 @@ internal sealed class YamlSourceScalar : YamlSourceNode
 
     public string? Tag { get; init; }
 
-    /// <summary>Offset of the scalar itself, after its anchor and tag; equal to <see cref="YamlSourceNode.Start"/> without them.</summary>
+    /// <summary>Offset of the scalar itself, after its anchor and tag. Without them it equals <see cref="YamlSourceNode.Start"/>.</summary>
     public required int ValueStart { get; init; }
 
     /// <summary>True for an empty, ~ or null plain scalar, which YAML reads as null.</summary>

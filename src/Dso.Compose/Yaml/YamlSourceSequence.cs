@@ -6,6 +6,6 @@ internal sealed class YamlSourceSequence : YamlSourceNode
 
     public required bool IsFlow { get; init; }
 
-    /// <summary>Offset of the closing ']' of a flow sequence; -1 for a block sequence.</summary>
+    /// <summary>Offset of the closing ']' of a flow sequence, or -1 for a block sequence.</summary>
     public required int ClosingIndex { get; init; }
 }

@@ -78,9 +78,10 @@ internal static class ComposeConfigReader
     }
 
     /// <summary>
-    /// Reads the environment of each service from 'config' output. Compose writes each '$' of a value as '$$' there
-    /// (docker-compose 1.29.2, checked here, and Compose v2 since about 2.30, per docker/compose issue 12315). A
-    /// lone '$' anywhere shows an older v2 that does not escape, and then values are taken as written.
+    /// Reads the environment of each service from 'config' output. Compose writes each '$' of a value as '$$' there:
+    /// docker-compose 1.29.2 does (checked here), and so does Compose 2.30.3 (the output quoted in docker/compose
+    /// issue 12315). Early v2 releases wrote '$' unescaped (docker/compose issue 8518), so a lone '$' anywhere in
+    /// the output means the values are taken as written.
     /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Parse(string output)
     {
@@ -135,7 +136,14 @@ internal static class ComposeConfigReader
             foreach (string item in sequence.Children.OfType<YamlScalarNode>().Select(item => item.Value ?? string.Empty))
             {
                 int equals = item.IndexOf('=', StringComparison.Ordinal);
-                environment[equals < 0 ? item : item[..equals]] = equals < 0 ? null : item[(equals + 1)..];
+                if (equals < 0)
+                {
+                    environment[item] = null;
+                }
+                else
+                {
+                    environment[item[..equals]] = item[(equals + 1)..];
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ internal sealed class MigrationProject : IDisposable
 
     public string Directory { get; }
 
-    /// <summary>The process environment the reader sees; empty unless a test adds to it.</summary>
+    /// <summary>The process environment given to the reader, empty unless a test adds to it.</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
     public string PathOf(string name) => Path.Combine(Directory, name);
