@@ -26,10 +26,22 @@ internal static class SecretCommands
     private static Command CreateSet(CliContext context)
     {
         var name = new Argument<string>("name") { Description = "Secret name, such as myapp/db/password." };
+
+        // Takes any token after the name, so that the parser's "Unrecognized command or argument 'TOKEN'" error, which would
+        // print a value typed on the command line to the terminal or a CI log, never fires for this command.
+        var extra = new Argument<string[]>("extra") { Arity = ArgumentArity.ZeroOrMore, Hidden = true };
         var set = new Command("set", "Store a secret. The value is read from standard input, byte for byte (a trailing newline is kept), or typed at a prompt without echo. It is never taken from the command line.")
         {
             name,
+            extra,
         };
+        set.Validators.Add(result =>
+        {
+            if (result.GetValue(extra) is { Length: > 0 } tokens)
+            {
+                result.AddError($"'dso secret set' takes only the secret name, and the {tokens.Length} argument(s) after it are not shown because they may contain the value. Pass the value on standard input or type it at the hidden prompt. Nothing was stored.");
+            }
+        });
         set.SetAction(result =>
         {
             string secretName = result.GetValue(name)!;

@@ -6,25 +6,19 @@ namespace Dso.Core.IO;
 /// </summary>
 internal sealed class FileLock : IDisposable
 {
-    private readonly FileStream _stream;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
 
-    private FileLock(FileStream stream)
+    private FileLock(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
-        _stream = stream;
+        _handle = handle;
     }
 
     public static FileLock AcquireExclusive(string lockPath)
     {
-        var stream = new FileStream(lockPath, new FileStreamOptions
-        {
-            Mode = FileMode.OpenOrCreate,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
+        var handle = Libc.OpenLockFile(lockPath);
         try
         {
-            while (Libc.flock(stream.SafeFileHandle, Libc.LockExclusive) != 0)
+            while (Libc.flock(handle, Libc.LockExclusive) != 0)
             {
                 int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
                 const int Interrupted = 4;
@@ -34,18 +28,18 @@ internal sealed class FileLock : IDisposable
                 }
             }
 
-            return new FileLock(stream);
+            return new FileLock(handle);
         }
         catch
         {
-            stream.Dispose();
+            handle.Dispose();
             throw;
         }
     }
 
     public void Dispose()
     {
-        _ = Libc.flock(_stream.SafeFileHandle, Libc.LockUnlock);
-        _stream.Dispose();
+        _ = Libc.flock(_handle, Libc.LockUnlock);
+        _handle.Dispose();
     }
 }

@@ -20,6 +20,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenWithMode(string path, int flags, int mode);
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fsync(int fd);
 
@@ -37,6 +40,24 @@ internal static partial class Libc
 
     [LibraryImport("libc")]
     public static partial uint getegid();
+
+    /// <summary>
+    /// Opens (creating with mode 0600) a file for flock. A raw open, unlike FileStream, never takes .NET's own
+    /// non-blocking flock, which would make a second process fail at once instead of waiting.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenLockFile(string path)
+    {
+        const int ReadWrite = 2;
+        const int Create = 0x40;
+        const int OwnerReadWrite = 0x180;
+        int fd = OpenWithMode(path, ReadWrite | Create | OpenCloseOnExec, OwnerReadWrite);
+        if (fd < 0)
+        {
+            throw new IOException($"Failed to open the lock file {path}: {Marshal.GetLastPInvokeErrorMessage()}.");
+        }
+
+        return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+    }
 
     /// <summary>Flushes a directory's entries to disk, so that a rename inside it survives a crash.</summary>
     public static void FsyncDirectory(string path)

@@ -32,7 +32,8 @@ internal static class SecretName
         var builder = new StringBuilder(name.Length + 2).Append('"');
         foreach (char c in name)
         {
-            if (char.IsControl(c))
+            // Format characters such as U+202E (right-to-left override) would reorder the message on a terminal.
+            if (char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
             {
                 builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             }

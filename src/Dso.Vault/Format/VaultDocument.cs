@@ -8,7 +8,9 @@ internal sealed class VaultDocument
     [JsonPropertyName("revision")]
     public long Revision { get; set; }
 
+    // Populate fills this ordinal dictionary instead of replacing it with one that uses the default comparer.
     [JsonPropertyName("entries")]
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]
     public SortedDictionary<string, VaultEntry> Entries { get; set; } = new(StringComparer.Ordinal);
 }
 

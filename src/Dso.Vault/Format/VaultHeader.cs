@@ -82,14 +82,25 @@ internal sealed record VaultHeader
             throw new VaultFormatException(path, $"the key derivation id {file[10]} is unknown");
         }
 
+        var argon2 = new Argon2Parameters(
+            BinaryPrimitives.ReadUInt32LittleEndian(file[12..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(file[16..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(file[20..]));
+        if (kdf == KdfKind.KeyFile && argon2 != Argon2Parameters.None)
+        {
+            throw new VaultFormatException(path, "the header is corrupted or was tampered with (a key-file vault has Argon2id parameters); restore it from a backup");
+        }
+
+        if (kdf == KdfKind.Argon2idPassphrase && argon2.FindProblem() is { } problem)
+        {
+            throw new VaultFormatException(path, $"the header is corrupted or was tampered with (Argon2id: {problem}); restore it from a backup");
+        }
+
         return new VaultHeader
         {
             Version = version,
             Kdf = kdf,
-            Argon2 = new Argon2Parameters(
-                BinaryPrimitives.ReadUInt32LittleEndian(file[12..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(file[16..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(file[20..])),
+            Argon2 = argon2,
             Salt = file.Slice(24, SaltSize).ToArray(),
             KeyId = file.Slice(40, KeyIdSize).ToArray(),
             Nonce = file.Slice(48, NonceSize).ToArray(),

@@ -21,6 +21,23 @@ internal sealed class MasterKeyFile : IVaultKeySource
 
     public static byte[] Read(string path)
     {
+        byte[]? secret = TryRead(path);
+        if (secret is not null)
+        {
+            return secret;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new DsoException($"The master key {path} is missing. Restore it from your backup; without it the vault cannot be decrypted.");
+        }
+
+        throw new DsoException($"The master key {path} is invalid: expected {VaultKeys.MasterSecretSize * 2} hex digits. Restore it from your backup.");
+    }
+
+    /// <summary>Reads a key file, or returns null when the file does not exist or does not contain 64 hex digits.</summary>
+    public static byte[]? TryRead(string path)
+    {
         string text;
         try
         {
@@ -28,7 +45,7 @@ internal sealed class MasterKeyFile : IVaultKeySource
         }
         catch (FileNotFoundException)
         {
-            throw new DsoException($"The master key {path} is missing. Restore it from your backup; without it the vault cannot be decrypted.");
+            return null;
         }
         catch (UnauthorizedAccessException exception)
         {
@@ -37,7 +54,7 @@ internal sealed class MasterKeyFile : IVaultKeySource
 
         if (text.Length != VaultKeys.MasterSecretSize * 2 || !text.All(char.IsAsciiHexDigit))
         {
-            throw new DsoException($"The master key {path} is invalid: expected {VaultKeys.MasterSecretSize * 2} hex digits. Restore it from your backup.");
+            return null;
         }
 
         return Convert.FromHexString(text);

@@ -200,7 +200,7 @@ internal sealed class VaultStore
         {
             file = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
             throw MissingVault();
         }
@@ -210,23 +210,13 @@ internal sealed class VaultStore
         }
 
         VaultHeader header = VaultHeader.Parse(file, path);
-        byte[] secret = KeySourceFor(header).GetMasterSecret(header);
+        byte[] secret = ReadPendingRekeyKey(header) ?? KeySourceFor(header).GetMasterSecret(header);
         try
         {
             if (!VaultCodec.KeyMatches(header, secret))
             {
-                if (header.Kdf == KdfKind.KeyFile && File.Exists(_paths.NextMasterKeyPath))
-                {
-                    // A rekey was interrupted after the vault was re-encrypted: the new key is still in master.key.next.
-                    CryptographicOperations.ZeroMemory(secret);
-                    secret = MasterKeyFile.Read(_paths.NextMasterKeyPath);
-                }
-
-                if (!VaultCodec.KeyMatches(header, secret))
-                {
-                    string what = header.Kdf == KdfKind.KeyFile ? $"the key in {_paths.MasterKeyPath}" : "the passphrase";
-                    throw new VaultFormatException(path, $"wrong key: {what} does not match this vault");
-                }
+                string what = header.Kdf == KdfKind.KeyFile ? $"the key in {_paths.MasterKeyPath}" : "the passphrase";
+                throw new VaultFormatException(path, $"wrong key: {what} does not match this vault (if the key is right, the vault header's salt or key id is damaged: restore the vault from a backup)");
             }
 
             return (header, decrypt(file, header, secret));
@@ -246,24 +236,42 @@ internal sealed class VaultStore
         }
 
         VaultHeader header = VaultHeader.Parse(File.ReadAllBytes(_paths.VaultPath), _paths.VaultPath);
-        byte[] next = MasterKeyFile.Read(_paths.NextMasterKeyPath);
-        try
+        byte[]? pending = ReadPendingRekeyKey(header);
+        if (pending is not null)
         {
-            if (header.Kdf == KdfKind.KeyFile && VaultCodec.KeyMatches(header, next))
-            {
-                File.Move(_paths.NextMasterKeyPath, _paths.MasterKeyPath, overwrite: true);
-            }
-            else
-            {
-                File.Delete(_paths.NextMasterKeyPath);
-            }
+            CryptographicOperations.ZeroMemory(pending);
+            File.Move(_paths.NextMasterKeyPath, _paths.MasterKeyPath, overwrite: true);
+        }
+        else
+        {
+            // The rekey stopped before the vault was written under the new key, so the old key or passphrase still opens it.
+            File.Delete(_paths.NextMasterKeyPath);
+        }
 
-            Libc.FsyncDirectory(_paths.Home);
-        }
-        finally
+        Libc.FsyncDirectory(_paths.Home);
+    }
+
+    /// <summary>
+    /// Returns the key in master.key.next when the vault is encrypted under it, and null otherwise. A rekey to a key
+    /// file that stops before renaming master.key.next leaves that state, with the old key in master.key, or no
+    /// master.key after a passphrase vault. A malformed master.key.next gives null, because a rekey that stopped while
+    /// writing it never encrypted the vault under it.
+    /// </summary>
+    private byte[]? ReadPendingRekeyKey(VaultHeader header)
+    {
+        if (header.Kdf != KdfKind.KeyFile)
         {
-            CryptographicOperations.ZeroMemory(next);
+            return null;
         }
+
+        byte[]? next = MasterKeyFile.TryRead(_paths.NextMasterKeyPath);
+        if (next is null || VaultCodec.KeyMatches(header, next))
+        {
+            return next;
+        }
+
+        CryptographicOperations.ZeroMemory(next);
+        return null;
     }
 
     private delegate T DecryptFunction<T>(ReadOnlySpan<byte> file, VaultHeader header, ReadOnlySpan<byte> masterSecret);

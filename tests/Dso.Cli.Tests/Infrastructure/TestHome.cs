@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace Dso.Cli.Tests.Infrastructure;
 
 /// <summary>
@@ -32,6 +34,11 @@ public sealed class TestHome : IDisposable
     public string MasterKeyPath => Path.Combine(Home, "master.key");
 
     public Dictionary<string, string> Environment { get; }
+
+    /// <summary>Returns the SHA-256 of vault.enc in hex, to tell whether a command changed a byte of it.</summary>
+    public string HashVault() => HashFile(VaultPath);
+
+    public static string HashFile(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     /// <summary>Creates the vault with a random key file.</summary>
     public async Task<TestHome> InitializeAsync()
