@@ -84,6 +84,23 @@ public sealed class MigrateCommandTests
     }
 
     [Fact]
+    public async Task Migrate_EnvFileOption_ReadsThatFile()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        MigrationTestProject project = new MigrationTestProject(home.Root)
+            .Write(".env", "DB_PASSWORD=development\n")
+            .Write("prod.env", "DB_PASSWORD=production-pw\n")
+            .Write("docker-compose.yml", Compose);
+
+        DsoResult result = await DsoCli.RunOkAsync(home, ["migrate", "--env-file", "prod.env", "--project", "prod"], workingDirectory: project.Directory);
+        DsoResult stored = await DsoCli.RunOkAsync(home, ["secret", "get", "prod/DB_PASSWORD"]);
+
+        Assert.Contains("prod.env:1 (DB_PASSWORD)", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("production-pw", stored.StandardOutput);
+        Assert.Contains("DB_PASSWORD: dso://prod/DB_PASSWORD", await File.ReadAllTextAsync(project.PathOf("docker-compose.dso.yml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MigrateHelp_DocumentsTheSecretRule()
     {
         using var home = new TestHome();
