@@ -36,7 +36,9 @@ try
     }
 
     var root = new RootCommand("dso injects secrets from an encrypted vault or a secret manager into Docker containers.");
-    root.Subcommands.Add(BootstrapCommand.Create(context));
+    Command bootstrap = BootstrapCommand.Create(context);
+    bootstrap.Subcommands.Add(BootstrapAgentCommand.Create(context));
+    root.Subcommands.Add(bootstrap);
     root.Subcommands.Add(BootstrapCommand.CreateInit(context));
     root.Subcommands.Add(SecretCommands.Create(context));
     root.Subcommands.Add(VaultCommands.Create(context));

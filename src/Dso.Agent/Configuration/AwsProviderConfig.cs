@@ -1,0 +1,15 @@
+namespace Dso.Agent.Configuration;
+
+/// <summary>AWS Secrets Manager. Credentials come from the AWS credential chain (environment, profile, instance role).</summary>
+internal sealed record AwsProviderConfig : ProviderConfig
+{
+    public override ProviderType Type => ProviderType.Aws;
+
+    public required string Region { get; init; }
+
+    /// <summary>A different service endpoint, such as a VPC endpoint, or null for the region's public one.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>A named profile of the shared AWS config files, or null for the default chain.</summary>
+    public string? Profile { get; init; }
+}

@@ -1,0 +1,18 @@
+namespace Dso.Agent.Configuration;
+
+/// <summary>Vault credentials after ${VAR} expansion. ToString never shows them.</summary>
+internal sealed record VaultAuthConfig
+{
+    public required VaultAuthMethod Method { get; init; }
+
+    /// <summary>The token for method token, else null.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The AppRole role id for method approle, else null.</summary>
+    public string? RoleId { get; init; }
+
+    /// <summary>The AppRole secret id for method approle, else null.</summary>
+    public string? SecretId { get; init; }
+
+    public override string ToString() => $"VaultAuthConfig {{ Method = {Method} }}";
+}
