@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Net.Sockets;
+using Dso.Agent.Configuration;
 using Dso.Docker.Processes;
 
 namespace Dso.Cli.Diagnostics;
@@ -49,7 +50,9 @@ internal sealed partial class Doctor
     private async Task<DoctorCheck> CheckAgentServiceAsync(CancellationToken cancellationToken)
     {
         const string name = "agent_service";
-        string? unit = UnitDirectories.Select(directory => Path.Combine(directory, ServiceName)).FirstOrDefault(File.Exists);
+        string? unit = new[] { AgentPaths.Resolve(_context.Environment).SystemdDirectory }.Concat(UnitDirectories)
+            .Select(directory => Path.Combine(directory, ServiceName))
+            .FirstOrDefault(File.Exists);
         if (!Directory.Exists("/run/systemd/system"))
         {
             string installed = unit is null ? $"{ServiceName} is not installed" : $"{unit} is installed";

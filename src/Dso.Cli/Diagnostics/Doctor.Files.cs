@@ -1,3 +1,4 @@
+using Dso.Agent.Configuration;
 using Dso.Cli.Config;
 using Dso.Core;
 using Dso.Core.IO;
@@ -9,8 +10,6 @@ namespace Dso.Cli.Diagnostics;
 /// <summary>The file checks of dso doctor: tmpfs for secret files, the vault and key, the config file, state and lock directories.</summary>
 internal sealed partial class Doctor
 {
-    private const string AgentConfigPath = "/etc/dso/dso.yaml";
-
     private DoctorCheck CheckSecretFiles()
     {
         const string name = "secret_files";
@@ -146,25 +145,56 @@ internal sealed partial class Doctor
         return DoctorCheck.Ok(name, detail);
     }
 
-    /// <summary>Checks /etc/dso/dso.yaml, which contains provider credentials in agent mode and must be 0660 root:dso at most.</summary>
-    private static DoctorCheck CheckAgentConfig()
+    /// <summary>
+    /// Checks agent mode's files where they exist: the config directory (0750 root:dso at most) and dso.yaml, which
+    /// contains provider credentials (0660 root:dso at most), and the agent's state and lock directories (0700).
+    /// </summary>
+    private DoctorCheck CheckAgentConfig()
     {
         const string name = "agent_config";
-        if (!File.Exists(AgentConfigPath))
+        AgentPaths agent = AgentPaths.Resolve(_context.Environment);
+        if (!Directory.Exists(agent.EtcDirectory))
         {
-            return DoctorCheck.Ok(name, $"no {AgentConfigPath} (used by agent mode only)");
+            return DoctorCheck.Ok(name, $"no {agent.EtcDirectory} (agent mode is not set up; local mode needs none)");
         }
 
-        UnixFileMode other = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        if ((File.GetUnixFileMode(AgentConfigPath) & other) != 0)
+        const UnixFileMode other = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var problems = new List<string>();
+        var repairs = new List<DoctorRepair>();
+        bool credentialsExposed = false;
+        if ((File.GetUnixFileMode(agent.EtcDirectory) & (other | UnixFileMode.GroupWrite)) != 0)
         {
-            return new DoctorCheck(name, DoctorStatus.Error, $"{AgentConfigPath} has mode {Mode(AgentConfigPath)}", "every local user can read the provider credentials in it", $"chmod 660 {AgentConfigPath} (owner root, group dso)")
+            problems.Add($"{agent.EtcDirectory} has mode {Mode(agent.EtcDirectory)} (expected 0750 at most)");
+            repairs.Add(Chmod(agent.EtcDirectory, File.GetUnixFileMode(agent.EtcDirectory) & ~other & ~UnixFileMode.GroupWrite));
+        }
+
+        if (File.Exists(agent.ConfigPath) && (File.GetUnixFileMode(agent.ConfigPath) & (other | UnixFileMode.UserExecute | UnixFileMode.GroupExecute)) != 0)
+        {
+            credentialsExposed = (File.GetUnixFileMode(agent.ConfigPath) & other) != 0;
+            problems.Add($"{agent.ConfigPath} has mode {Mode(agent.ConfigPath)} (expected 0660 at most)");
+            repairs.Add(Chmod(agent.ConfigPath, File.GetUnixFileMode(agent.ConfigPath) & ~other & ~UnixFileMode.UserExecute & ~UnixFileMode.GroupExecute));
+        }
+
+        foreach (string directory in new[] { agent.StateDirectory, agent.LockDirectory }.Where(Directory.Exists))
+        {
+            if (directory != _context.Paths.StateDirectory && directory != _context.Paths.LockDirectory && (File.GetUnixFileMode(directory) & GroupOrOther) != 0)
             {
-                Repairs = [Chmod(AgentConfigPath, File.GetUnixFileMode(AgentConfigPath) & ~other & ~UnixFileMode.UserExecute & ~UnixFileMode.GroupExecute)],
-            };
+                problems.Add($"{directory} has mode {Mode(directory)} (expected 0700)");
+                repairs.Add(Chmod(directory, PrivateDirectory));
+            }
         }
 
-        return DoctorCheck.Ok(name, $"{AgentConfigPath}, mode {Mode(AgentConfigPath)} (agent mode; local commands do not read it)");
+        if (problems.Count == 0)
+        {
+            string config = File.Exists(agent.ConfigPath) ? $"{agent.ConfigPath}, mode {Mode(agent.ConfigPath)}" : $"no {agent.ConfigPath}";
+            return DoctorCheck.Ok(name, $"{agent.EtcDirectory}, mode {Mode(agent.EtcDirectory)}; {config} (agent mode; local commands do not read it)");
+        }
+
+        string reason = credentialsExposed ? "every local user can read the provider credentials in the agent's config" : "agent mode's files are looser than its permission rules";
+        return new DoctorCheck(name, credentialsExposed ? DoctorStatus.Error : DoctorStatus.Warning, string.Join("; ", problems), reason, string.Join("; ", repairs.Select(repair => repair.Description.Split(" (was", 2)[0])))
+        {
+            Repairs = repairs,
+        };
     }
 
     private static DoctorCheck CheckPrivateDirectory(string name, string purpose, string path)

@@ -138,6 +138,30 @@ public sealed class DoctorCommandTests
     }
 
     [Fact]
+    public async Task Doctor_AgentConfigReadableByOthers_FailsThenFixTightensIt()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        string etc = Directory.CreateDirectory(Path.Combine(home.Root, "etc-dso")).FullName;
+        string config = Path.Combine(etc, "dso.yaml");
+        await File.WriteAllTextAsync(config, "mode: agent\n");
+        File.SetUnixFileMode(etc, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
+        home.Environment["DSO_ETC_DIR"] = etc;
+
+        (int exitCode, JsonElement report) = await DoctorJsonAsync(home);
+        (int fixExitCode, JsonElement fixedReport) = await DoctorJsonAsync(home, "--fix");
+
+        Assert.Equal(1, exitCode);
+        JsonElement agent = Check(report, "agent_config");
+        Assert.Equal("error", agent.GetProperty("status").GetString());
+        Assert.Contains("provider credentials", agent.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, fixExitCode);
+        Assert.Equal("ok", Check(fixedReport, "agent_config").GetProperty("status").GetString());
+        Assert.Equal((UnixFileMode)0b111_101_000, File.GetUnixFileMode(etc));
+        Assert.Equal((UnixFileMode)0b110_100_000, File.GetUnixFileMode(config));
+    }
+
+    [Fact]
     public async Task Doctor_Text_ShowsReasonAndFix()
     {
         using TestHome home = await new TestHome().InitializeAsync();
@@ -157,6 +181,9 @@ public sealed class DoctorCommandTests
 
     private static async Task<(int ExitCode, JsonElement Report)> DoctorJsonAsync(TestHome home, string? option = null, string? workingDirectory = null)
     {
+        // Agent mode's paths point into the test home, so that a real /etc/dso on this machine changes no result.
+        home.Environment.TryAdd("DSO_ETC_DIR", Path.Combine(home.Root, "no-etc-dso"));
+        home.Environment.TryAdd("DSO_SYSTEMD_DIR", Path.Combine(home.Root, "no-systemd"));
         DsoResult result = await DsoCli.RunAsync(home, option is null ? ["doctor", "--json"] : ["doctor", "--json", option], workingDirectory: workingDirectory);
         return (result.ExitCode, JsonDocument.Parse(result.StandardOutput).RootElement.Clone());
     }
