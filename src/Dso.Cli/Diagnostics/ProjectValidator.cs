@@ -205,6 +205,8 @@ internal sealed partial class ProjectValidator
         }
     }
 
+    // NOTE: only the local vault is searched. dso up in local mode resolves references from it alone, and a
+    // reference served by an agent-mode provider (HashiCorp Vault, AWS, Azure) is reported missing here.
     private void CheckVaultEntries(List<(ServiceEnvironment Service, EnvironmentSite Site, SecretReference Reference)> references, IReadOnlyDictionary<string, byte[]>? vault)
     {
         if (references.Count == 0)
