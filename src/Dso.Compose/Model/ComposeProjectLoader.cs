@@ -97,6 +97,42 @@ internal sealed class ComposeProjectLoader
         };
     }
 
+    /// <summary>
+    /// Finds the files, project directory, project name and interpolation variables of a project the way
+    /// <see cref="Load"/> does, without reading any service. Tools that read the files themselves start here.
+    /// </summary>
+    public ComposeLayout ResolveLayout(ComposeArguments arguments)
+    {
+        IReadOnlyList<string> files = FindFiles(arguments);
+        string projectDirectory = Path.GetFullPath(arguments.ProjectDirectory ?? Path.GetDirectoryName(files[0])!, _workingDirectory);
+        Func<string, string?> lookup = BuildLookup(arguments, projectDirectory);
+
+        string? topLevelName = null;
+        foreach (string file in files)
+        {
+            YamlMappingNode root = ReadDocument(file);
+            if (YamlNodes.ScalarText(YamlNodes.Get(root, "name")) is { } name)
+            {
+                topLevelName = Interpolator.Interpolate(name, lookup, $"{file}:{YamlNodes.LineOf(YamlNodes.Get(root, "name")!)} (name)");
+            }
+        }
+
+        string projectName = arguments.ProjectName
+            ?? NonEmpty(lookup("COMPOSE_PROJECT_NAME"))
+            ?? topLevelName
+            ?? Path.GetFileName(projectDirectory.TrimEnd('/'));
+
+        return new ComposeLayout
+        {
+            Files = files,
+            ProjectDirectory = projectDirectory,
+            ProjectName = NormalizeProjectName(projectName),
+            EnvFiles = InterpolationEnvFiles(arguments, projectDirectory),
+            Lookup = lookup,
+            ProcessEnvironment = _processEnvironment,
+        };
+    }
+
     /// <summary>Lower-cases a project name and drops characters Compose does not allow, as Compose itself does.</summary>
     public static string NormalizeProjectName(string name)
     {
@@ -164,10 +200,7 @@ internal sealed class ComposeProjectLoader
     private Func<string, string?> BuildLookup(ComposeArguments arguments, string projectDirectory)
     {
         var dotEnv = new Dictionary<string, string?>(StringComparer.Ordinal);
-        IEnumerable<string> envFiles = arguments.EnvFiles.Count > 0
-            ? arguments.EnvFiles.Select(file => RequireFile(Path.GetFullPath(file, _workingDirectory)))
-            : new[] { Path.Combine(projectDirectory, ".env") }.Where(File.Exists);
-        foreach (string envFile in envFiles)
+        foreach (string envFile in InterpolationEnvFiles(arguments, projectDirectory))
         {
             DotEnvDocument document = DotEnvParser.Parse(File.ReadAllBytes(envFile), envFile, _processEnvironment);
             foreach ((string key, string? value) in document.ToDictionary())
@@ -178,6 +211,12 @@ internal sealed class ComposeProjectLoader
 
         return name => _processEnvironment(name) ?? dotEnv.GetValueOrDefault(name);
     }
+
+    /// <summary>The files whose variables fill ${VAR}: each --env-file, else the project's .env when it exists.</summary>
+    private List<string> InterpolationEnvFiles(ComposeArguments arguments, string projectDirectory) =>
+        arguments.EnvFiles.Count > 0
+            ? arguments.EnvFiles.Select(file => RequireFile(Path.GetFullPath(file, _workingDirectory))).ToList()
+            : new[] { Path.Combine(projectDirectory, ".env") }.Where(File.Exists).ToList();
 
     private static HashSet<string> ActiveProfiles(ComposeArguments arguments, Func<string, string?> lookup)
     {
