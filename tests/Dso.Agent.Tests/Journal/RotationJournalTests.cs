@@ -98,7 +98,7 @@ public sealed class RotationJournalTests : IDisposable
     }
 
     [Fact]
-    public void Remove_GivenIds_DeletesThoseRecordsEvenInFlight()
+    public void Remove_InFlightIds_DeletesRecords()
     {
         RotationJournal journal = RotationJournal.Open(JournalPath, _time);
         RotationRecord stuck = journal.Begin("compose:shop/api", "rolling", Secrets, "a", "api");
