@@ -14,6 +14,9 @@ internal sealed class RotationJournal
 {
     public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>The journal's file name inside the agent state directory.</summary>
+    public const string FileName = "rotations.json";
+
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private JournalDocument _document;
@@ -37,28 +40,19 @@ internal sealed class RotationJournal
         }
 
         AtomicFile.RemoveLeftovers(path);
-        if (!File.Exists(path))
-        {
-            return new RotationJournal(path, time, new JournalDocument());
-        }
-
-        JournalDocument? document;
-        try
-        {
-            document = JsonSerializer.Deserialize(File.ReadAllBytes(path), JournalJsonContext.Default.JournalDocument);
-        }
-        catch (JsonException exception)
-        {
-            throw new DsoException($"The rotation journal {path} is not valid JSON (line {exception.LineNumber + 1}). Move it aside and start the agent again; in-flight rotations recorded in it will then not be recovered.", exception);
-        }
-
-        if (document is null || document.Format != JournalDocument.CurrentFormat)
-        {
-            throw new DsoException($"The rotation journal {path} has format {document?.Format.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}, but this dso reads format {JournalDocument.CurrentFormat}. Upgrade dso, or move the file aside.");
-        }
-
-        return new RotationJournal(path, time, document);
+        JournalDocument? document = Read(path);
+        return new RotationJournal(path, time, document ?? new JournalDocument());
     }
+
+    /// <summary>
+    /// Reads the records of a journal without changing anything on disk, for commands that only report;
+    /// returns null when the file does not exist.
+    /// </summary>
+    public static IReadOnlyList<RotationRecord>? ReadRecords(string path) => Read(path)?.Rotations;
+
+    /// <summary>True for a finished record whose finish time is before <paramref name="cutoff"/>.</summary>
+    public static bool IsExpired(RotationRecord record, DateTimeOffset cutoff) =>
+        record.Step.IsTerminal() && (record.FinishedAt ?? record.UpdatedAt) < cutoff;
 
     /// <summary>Records a new rotation at step Planned and returns it.</summary>
     public RotationRecord Begin(string target, string strategy, IReadOnlyList<SecretVersion> secrets, string? oldContainerId, string? oldContainerName)
@@ -165,7 +159,7 @@ internal sealed class RotationJournal
         lock (_gate)
         {
             DateTimeOffset cutoff = _time.GetUtcNow() - retention;
-            int removed = _document.Rotations.RemoveAll(record => record.Step.IsTerminal() && (record.FinishedAt ?? record.UpdatedAt) < cutoff);
+            int removed = _document.Rotations.RemoveAll(record => IsExpired(record, cutoff));
             if (removed > 0)
             {
                 Save();
@@ -173,6 +167,55 @@ internal sealed class RotationJournal
 
             return removed;
         }
+    }
+
+    /// <summary>
+    /// Deletes the records with the given ids, in flight or not, and returns the ones it deleted. Only an
+    /// explicit cleanup calls it for in-flight records, because recovery will then not run for them.
+    /// </summary>
+    public IReadOnlyList<RotationRecord> Remove(IReadOnlySet<string> ids)
+    {
+        lock (_gate)
+        {
+            List<RotationRecord> removed = _document.Rotations.Where(record => ids.Contains(record.Id)).ToList();
+            if (removed.Count > 0)
+            {
+                _document.Rotations.RemoveAll(record => ids.Contains(record.Id));
+                Save();
+            }
+
+            return removed;
+        }
+    }
+
+    private static JournalDocument? Read(string path)
+    {
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        JournalDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(content, JournalJsonContext.Default.JournalDocument);
+        }
+        catch (JsonException exception)
+        {
+            throw new DsoException($"The rotation journal {path} is not valid JSON (line {exception.LineNumber + 1}). Move it aside and start the agent again; in-flight rotations recorded in it will then not be recovered.", exception);
+        }
+
+        if (document is null || document.Format != JournalDocument.CurrentFormat)
+        {
+            throw new DsoException($"The rotation journal {path} has format {document?.Format.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}, but this dso reads format {JournalDocument.CurrentFormat}. Upgrade dso, or move the file aside.");
+        }
+
+        return document;
     }
 
     private void SetAppliedUnlocked(string target, IReadOnlyList<SecretVersion> secrets)

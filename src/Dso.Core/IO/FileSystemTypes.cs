@@ -19,9 +19,9 @@ internal static class FileSystemTypes
     }
 
     /// <summary>True for network or FUSE filesystems, where advisory locks and fsync are not to be trusted.</summary>
-    public static bool IsNetworkOrFuse(string path)
-    {
-        long type = Libc.FileSystemType(path);
-        return type is Nfs or Smb or Cifs or Smb2 or Fuse;
-    }
+    public static bool IsNetworkOrFuse(string path) => IsNetworkOrFuse(Libc.FileSystemType(path));
+
+    /// <summary>True when a statfs f_type magic number is NFS, SMB, CIFS, SMB2 or FUSE.</summary>
+    public static bool IsNetworkOrFuse(long fileSystemType) =>
+        fileSystemType is Nfs or Smb or Cifs or Smb2 or Fuse;
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dso.Agent.Journal;
 using Dso.Core;
+using Dso.Core.IO;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dso.Agent.Tests.Journal;
@@ -94,6 +95,41 @@ public sealed class RotationJournalTests : IDisposable
 
         Assert.Equal(1, removed);
         Assert.Equal([stuck.Id, recent.Id], RotationJournal.Open(JournalPath, _time).All().Select(record => record.Id));
+    }
+
+    [Fact]
+    public void Remove_InFlightIds_DeletesRecords()
+    {
+        RotationJournal journal = RotationJournal.Open(JournalPath, _time);
+        RotationRecord stuck = journal.Begin("compose:shop/api", "rolling", Secrets, "a", "api");
+        RotationRecord kept = journal.Begin("compose:shop/web", "rolling", Secrets, "b", "web");
+
+        IReadOnlyList<RotationRecord> removed = journal.Remove(new HashSet<string> { stuck.Id, "no-such-id" });
+
+        Assert.Equal([stuck.Id], removed.Select(record => record.Id));
+        Assert.Equal([kept.Id], RotationJournal.Open(JournalPath, _time).All().Select(record => record.Id));
+    }
+
+    [Fact]
+    public void ReadRecords_MissingFile_ReturnsNullAndCreatesNothing()
+    {
+        IReadOnlyList<RotationRecord>? records = RotationJournal.ReadRecords(JournalPath);
+
+        Assert.Null(records);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(JournalPath)));
+    }
+
+    [Fact]
+    public void ReadRecords_LeftoverTempFile_IsLeftInPlace()
+    {
+        RotationJournal.Open(JournalPath, _time).Begin("compose:shop/api", "rolling", Secrets, "a", "api");
+        string leftover = Path.Combine(Path.GetDirectoryName(JournalPath)!, AtomicFile.TempPrefix + "rotations.json.crashed");
+        File.WriteAllText(leftover, "{");
+
+        IReadOnlyList<RotationRecord>? records = RotationJournal.ReadRecords(JournalPath);
+
+        Assert.Single(records!);
+        Assert.True(File.Exists(leftover));
     }
 
     [Fact]
