@@ -90,37 +90,51 @@ internal sealed partial class LockManager
         };
         byte[] content = JsonSerializer.SerializeToUtf8Bytes(info, LockJsonContext.Default.LockInfo);
 
-        for (int attempt = 0; attempt < 2; attempt++)
+        // The lock is written in full under a temp name and then linked into place, so that a concurrent reader or
+        // stale-lock cleanup never sees an empty or partial lock file and mistakes it for a corrupt one.
+        string temp = Path.Combine(LockDirectory, $".{FileNameFor(key)}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp");
+        using (var stream = new FileStream(temp, new FileStreamOptions
         {
-            try
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+
+        try
+        {
+            for (int attempt = 0; attempt < 2; attempt++)
             {
-                using (var stream = new FileStream(path, new FileStreamOptions
+                if (Core.IO.Libc.TryLinkNoReplace(temp, path))
                 {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.Write,
-                    Share = FileShare.None,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                }))
-                {
-                    stream.Write(content);
-                    stream.Flush(flushToDisk: true);
+                    return new LockHandle(this, path, info);
                 }
 
-                return new LockHandle(this, path, info);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
                 LockInfo? holder = Read(path);
-                if (holder is not null && !IsStale(holder, out _))
+                if ((holder is not null && !IsStale(holder, out _)) || (holder is null && !File.Exists(path)))
                 {
-                    return null;
+                    // A live owner, or a lock released a moment ago: the second attempt links again.
+                    if (holder is not null)
+                    {
+                        return null;
+                    }
+
+                    continue;
                 }
 
                 RemoveStale(path, holder);
             }
-        }
 
-        return null;
+            return null;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     /// <summary>Removes every stale lock in the directory; returns the keys removed.</summary>
@@ -134,10 +148,15 @@ internal sealed partial class LockManager
 
         foreach (string path in Directory.EnumerateFiles(LockDirectory, "*" + Extension))
         {
-            LockInfo? holder = Read(path);
-            if (holder is null || IsStale(holder, out _))
+            // A lock released since the listing is no longer there, and is not stale.
+            if (!File.Exists(path))
             {
-                RemoveStale(path, holder);
+                continue;
+            }
+
+            LockInfo? holder = Read(path);
+            if ((holder is null || IsStale(holder, out _)) && RemoveStale(path, holder))
+            {
                 removed.Add(holder?.Key ?? KeyFromFileName(Path.GetFileName(path)));
             }
         }
@@ -205,8 +224,19 @@ internal sealed partial class LockManager
         }
     }
 
-    private void RemoveStale(string path, LockInfo? holder)
+    /// <summary>
+    /// Deletes a lock judged stale, unless it changed hands since it was read: a lock released and taken again in
+    /// between belongs to a live owner. Returns whether the file was deleted.
+    /// </summary>
+    private bool RemoveStale(string path, LockInfo? holder)
     {
+        LockInfo? current = Read(path);
+        bool sameHolder = holder is null ? current is null && File.Exists(path) : current is not null && current.Pid == holder.Pid && current.StartedAt == holder.StartedAt;
+        if (!sameHolder)
+        {
+            return false;
+        }
+
         string reason = "its content is unreadable";
         if (holder is not null)
         {
@@ -214,8 +244,11 @@ internal sealed partial class LockManager
             reason = why ?? reason;
         }
 
+        // NOTE: a lock released and taken again between the read above and this delete would still be removed; the
+        // window is the gap between two system calls, and closing it needs a lock on the directory itself.
         File.Delete(path);
         LogStaleLockRemoved(_logger, path, holder?.Pid ?? 0, reason);
+        return true;
     }
 
     private static LockInfo? Read(string path)

@@ -35,6 +35,9 @@ internal static partial class Libc
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int chown(string path, int owner, int group);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string existingPath, string newPath);
+
     [LibraryImport("libc")]
     public static partial uint geteuid();
 
@@ -57,6 +60,24 @@ internal static partial class Libc
         }
 
         return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// Gives a complete file a second name with link(2), which fails instead of replacing an existing file; returns
+    /// false when <paramref name="newPath"/> exists. Readers of the new name never see a partly written file.
+    /// </summary>
+    public static bool TryLinkNoReplace(string existingPath, string newPath)
+    {
+        if (link(existingPath, newPath) == 0)
+        {
+            return true;
+        }
+
+        const int FileExists = 17;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == FileExists
+            ? false
+            : throw new IOException($"Failed to link {existingPath} to {newPath}: {Marshal.GetPInvokeErrorMessage(errno)}.");
     }
 
     /// <summary>Flushes a directory's entries to disk, so that a rename inside it survives a crash.</summary>

@@ -117,6 +117,32 @@ public sealed class LockManagerTests : IDisposable
         Assert.False(fileName.StartsWith('.'), fileName);
     }
 
+    [Fact]
+    public async Task CleanStale_DuringAcquireRelease_NeverRemovesLiveLock()
+    {
+        LockManager locks = CreateManager();
+        using var stop = new CancellationTokenSource();
+        int removedLive = 0;
+
+        Task cleaner = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                removedLive += locks.CleanStale().Count;
+            }
+        });
+        for (int i = 0; i < 2000; i++)
+        {
+            using LockHandle? handle = locks.TryAcquire("compose:shop/api", []);
+            Assert.NotNull(handle);
+        }
+
+        await stop.CancelAsync();
+        await cleaner;
+
+        Assert.Equal(0, removedLive);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private LockManager CreateManager() => new(_directory, TimeSpan.FromMinutes(30), _time, NullLogger.Instance);
