@@ -3,7 +3,7 @@ using Dso.Core;
 namespace Dso.Vault.Format;
 
 /// <summary>A vault file that cannot be read: empty, truncated, tampered, of an unknown version, or under another key.</summary>
-public class VaultFormatException : DsoException
+public sealed class VaultFormatException : DsoException
 {
     public VaultFormatException(string path, string reason)
         : base($"Cannot open the vault {path}: {reason}. The file was left untouched.")
@@ -29,4 +29,7 @@ public class VaultFormatException : DsoException
     }
 
     public string VaultPath { get; }
+
+    /// <summary>True when the key does not match the header, which a concurrent rekey can cause for a moment.</summary>
+    public bool IsWrongKey { get; init; }
 }

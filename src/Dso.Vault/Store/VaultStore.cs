@@ -203,7 +203,7 @@ internal sealed class VaultStore
             {
                 return OpenOnce(decrypt);
             }
-            catch (WrongKeyException) when (attempt < MaxAttempts)
+            catch (VaultFormatException exception) when (exception.IsWrongKey && attempt < MaxAttempts)
             {
             }
         }
@@ -233,7 +233,10 @@ internal sealed class VaultStore
             if (!VaultCodec.KeyMatches(header, secret))
             {
                 string what = header.Kdf == KdfKind.KeyFile ? $"the key in {_paths.MasterKeyPath}" : "the passphrase";
-                throw new WrongKeyException(path, $"wrong key: {what} does not match this vault (if the key is right, the vault header's salt or key id is damaged: restore the vault from a backup)");
+                throw new VaultFormatException(path, $"wrong key: {what} does not match this vault (if the key is right, the vault header's salt or key id is damaged: restore the vault from a backup)")
+                {
+                    IsWrongKey = true,
+                };
             }
 
             return (header, decrypt(file, header, secret));
@@ -309,7 +312,4 @@ internal sealed class VaultStore
 
     private DsoException MissingVault() =>
         new($"The vault {_paths.VaultPath} does not exist. Run 'dso bootstrap local' to create it, or set DSO_HOME to the folder that holds it.");
-
-    /// <summary>A key that does not match the vault header, which a concurrent rekey can cause for a moment.</summary>
-    private sealed class WrongKeyException(string path, string reason) : VaultFormatException(path, reason);
 }
