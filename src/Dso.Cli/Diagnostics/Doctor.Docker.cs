@@ -55,9 +55,22 @@ internal sealed partial class Doctor
     {
         const string name = "compose";
         ComposeCli compose;
+
+        // An invalid dso.yaml is the config check's finding; here it only means compose.command is unknown.
+        Func<string, string?> environment;
         try
         {
-            compose = ComposeCli.Detect(_context.ComposeEnvironment);
+            _ = _context.Config;
+            environment = _context.ComposeEnvironment;
+        }
+        catch (DsoException)
+        {
+            environment = _context.Environment;
+        }
+
+        try
+        {
+            compose = ComposeCli.Detect(environment);
         }
         catch (DsoException exception)
         {
@@ -74,7 +87,7 @@ internal sealed partial class Doctor
             }
 
             string generation = version.StartsWith("1.", StringComparison.Ordinal) ? "v1" : "v2";
-            string source = _context.ComposeEnvironment("DSO_COMPOSE") is { Length: > 0 } ? "chosen by DSO_COMPOSE or compose.command" : "detected; v2 is preferred when both are installed";
+            string source = environment("DSO_COMPOSE") is { Length: > 0 } ? "chosen by DSO_COMPOSE or compose.command" : "detected; v2 is preferred when both are installed";
             return DoctorCheck.Ok(name, $"{compose.DisplayName} {version} (Compose {generation}, {source})");
         }
         catch (Exception exception) when (exception is Win32Exception or TimeoutException)

@@ -70,6 +70,21 @@ internal sealed partial class Doctor
     private static DoctorRepair Chmod(string path, UnixFileMode mode) =>
         new($"chmod {VaultStore.FormatMode(mode)[1..]} {path} (was {Mode(path)})", () => File.SetUnixFileMode(path, mode));
 
-    private static DoctorRepair CreateDirectory(string path) =>
-        new($"created {path} (mode 0700)", () => Directory.CreateDirectory(path, PrivateDirectory));
+    /// <summary>Creates a directory and any missing parents, each with mode 0700, since Directory.CreateDirectory gives parents the default mode.</summary>
+    private static DoctorRepair CreateDirectory(string path)
+    {
+        var missing = new List<string>();
+        for (string? directory = Path.GetFullPath(path); directory is not null && !Directory.Exists(directory); directory = Path.GetDirectoryName(directory))
+        {
+            missing.Insert(0, directory);
+        }
+
+        return new($"created {string.Join(" and ", missing.DefaultIfEmpty(path))} (mode 0700)", () =>
+        {
+            foreach (string directory in missing)
+            {
+                Directory.CreateDirectory(directory, PrivateDirectory);
+            }
+        });
+    }
 }

@@ -118,6 +118,19 @@ public sealed class DoctorCommandTests
 
         Assert.Equal(1, exitCode);
         Assert.Contains("dso.yaml:1", Check(report, "config").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ok", Check(report, "compose").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task DoctorFix_MissingHome_CreatesItPrivate()
+    {
+        using var home = new TestHome();
+        home.Environment.Remove("DSO_STATE_DIR");
+
+        (_, JsonElement report) = await DoctorJsonAsync(home, "--fix");
+
+        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(home.Home));
+        Assert.Contains(report.GetProperty("changes").EnumerateArray(), change => change.GetString()!.Contains(home.Home + " and ", StringComparison.Ordinal));
     }
 
     [Fact]
