@@ -112,10 +112,13 @@ internal sealed partial class ProjectValidator
         }
 
         string vaultName = $"{_report.Project}/{name}";
-        bool stored = vault is not null && vault.TryGetValue(vaultName, out byte[]? entry) && entry.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(value));
-        string next = stored
-            ? $"The vault holds the same value as {vaultName} already, so delete it here."
-            : "Move it into the vault with 'dso migrate' (or 'dso secret set'), then delete it here.";
+        byte[]? entry = null;
+        bool inVault = vault is not null && vault.TryGetValue(vaultName, out entry);
+        string next = !inVault
+            ? "Move it into the vault with 'dso migrate' (or 'dso secret set'), then delete it here."
+            : entry!.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(value))
+                ? $"The vault holds the same value as {vaultName} already, so delete it here."
+                : $"The vault holds {vaultName} with a different value (Compose may read this line differently from dso, or one of them changed since the migration); check which is right with 'dso secret get {vaultName}', then delete it here.";
         Add(FindingSeverity.Error, code, $"{name} is a plaintext secret ({use}). {next}", file, line);
     }
 }

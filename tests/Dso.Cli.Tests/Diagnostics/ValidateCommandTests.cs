@@ -74,6 +74,23 @@ public sealed class ValidateCommandTests
     }
 
     [Fact]
+    public async Task Validate_PlaintextDiffersFromVault_SaysSoInsteadOfMigrate()
+    {
+        using TestHome home = await new TestHome().InitializeAsync();
+        MigrationTestProject project = new MigrationTestProject(home.Root)
+            .Write(".env", "DB_PASSWORD=hunter2\n")
+            .Write("docker-compose.yml", "services:\n  api:\n    image: x\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n");
+        await DsoCli.SetSecretAsync(home, $"{project.Name}/DB_PASSWORD", "stored-differently");
+
+        JsonElement report = await ValidateJsonAsync(home, project, expectedExitCode: 1);
+
+        JsonElement finding = report.GetProperty("findings").EnumerateArray().Single(finding => finding.GetProperty("code").GetString() == "plaintext.dotenv");
+        string message = finding.GetProperty("message").GetString()!;
+        Assert.Contains("with a different value", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'dso migrate'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_InvalidReferences_ReportsEachWithItsLine()
     {
         using TestHome home = await new TestHome().InitializeAsync();
