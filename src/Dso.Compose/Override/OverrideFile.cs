@@ -82,33 +82,5 @@ internal sealed class OverrideFile
     public static string ContainerPathOf(string secretName) => $"{ContainerSecretDirectory}/{secretName}";
 
     /// <summary>Writes a YAML double-quoted scalar; '$' is kept so that Compose interpolates the placeholders.</summary>
-    private static string Quote(string value)
-    {
-        var builder = new StringBuilder(value.Length + 2).Append('"');
-        foreach (char c in value)
-        {
-            switch (c)
-            {
-                case '"':
-                    builder.Append("\\\"");
-                    break;
-                case '\\':
-                    builder.Append("\\\\");
-                    break;
-                default:
-                    if (char.IsControl(c))
-                    {
-                        builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-                    }
-                    else
-                    {
-                        builder.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        return builder.Append('"').ToString();
-    }
+    private static string Quote(string value) => Yaml.YamlScalarWriter.DoubleQuoted(value);
 }
