@@ -77,7 +77,17 @@ public sealed class ContainerRestartTests
             },
             RestartTimeout,
             "Docker has restarted the exited container and it runs");
-        ProcessResult starts = await DockerCli.ExecOkAsync(container, "cat", "/tmp/starts");
+
+        // Running only means the second start began; its line is appended a moment later.
+        ProcessResult starts = null!;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                starts = await DockerCli.ExecAsync(container, "cat", "/tmp/starts");
+                return (starts.ExitCode == 0 && DockerCli.Lines(starts.StandardOutput).Count >= 2, starts.StandardOutput);
+            },
+            RestartTimeout,
+            "the restarted container has recorded its second start");
         string expectedLine = $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))}  /run/secrets/dso/restart/key";
         Assert.Equal([expectedLine, expectedLine], DockerCli.Lines(starts.StandardOutput));
     }
