@@ -12,7 +12,7 @@ namespace Dso.Agent.Journal;
 /// </summary>
 internal sealed class RotationJournal
 {
-    public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode FileMode = FileModes.PrivateFile;
 
     /// <summary>The journal's file name inside the agent state directory.</summary>
     public const string FileName = "rotations.json";
@@ -36,7 +36,7 @@ internal sealed class RotationJournal
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory))
         {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(directory, FileModes.PrivateDirectory);
         }
 
         AtomicFile.RemoveLeftovers(path);

@@ -6,9 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace Dso.Agent.Locks;
 
 /// <summary>
-/// Rotation locks as files DIRECTORY/KEY.lock. A lock is created with O_EXCL when acquired and deleted when its
-/// handle is disposed, that is when the rotation has finished. A lock is stale when its owner process is gone
-/// (or its pid was reused) or when it is older than the stale age; stale locks are removed with a log line.
+/// Rotation locks as files DIRECTORY/KEY.lock. A lock is created when acquired and deleted when its handle is
+/// disposed, that is when the rotation has finished. A lock is stale when its owner process is gone, when its pid
+/// was reused, or when it is older than the stale age. Stale locks are removed with a log line.
 /// </summary>
 internal sealed partial class LockManager
 {
@@ -90,15 +90,15 @@ internal sealed partial class LockManager
         };
         byte[] content = JsonSerializer.SerializeToUtf8Bytes(info, LockJsonContext.Default.LockInfo);
 
-        // The lock is written in full under a temp name and then linked into place, so that a concurrent reader or
-        // stale-lock cleanup never sees an empty or partial lock file and mistakes it for a corrupt one.
+        // The lock is written in full under a temp name and then linked into place. A concurrent reader or stale-lock
+        // cleanup therefore never reads an empty or partial lock file and takes it for a corrupt one.
         string temp = Path.Combine(LockDirectory, $".{FileNameFor(key)}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp");
         using (var stream = new FileStream(temp, new FileStreamOptions
         {
             Mode = FileMode.Create,
             Access = FileAccess.Write,
             Share = FileShare.None,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            UnixCreateMode = Core.IO.FileModes.PrivateFile,
         }))
         {
             stream.Write(content);
@@ -244,8 +244,8 @@ internal sealed partial class LockManager
             reason = why ?? reason;
         }
 
-        // NOTE: a lock released and taken again between the read above and this delete would still be removed; the
-        // window is the gap between two system calls, and closing it needs a lock on the directory itself.
+        // NOTE: a lock released and taken again between the read above and this delete would still be removed. The
+        // window is the gap between two system calls; closing it would need a lock on the directory itself.
         File.Delete(path);
         LogStaleLockRemoved(_logger, path, holder?.Pid ?? 0, reason);
         return true;
@@ -267,7 +267,7 @@ internal sealed partial class LockManager
     {
         if (!Directory.Exists(LockDirectory))
         {
-            Directory.CreateDirectory(LockDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(LockDirectory, Core.IO.FileModes.PrivateDirectory);
         }
     }
 

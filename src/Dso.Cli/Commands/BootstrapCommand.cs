@@ -44,7 +44,7 @@ internal static class BootstrapCommand
         var created = new List<string>();
         var kept = new List<string>();
 
-        const UnixFileMode privateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode privateDirectory = Core.IO.FileModes.PrivateDirectory;
         if (!Directory.Exists(paths.Home))
         {
             Directory.CreateDirectory(paths.Home, privateDirectory);

@@ -68,7 +68,7 @@ internal static class ComposeCommands
         if (uses.Count > 0)
         {
             File.WriteAllText(overridePath, overrideFile.Text, new UTF8Encoding(false));
-            File.SetUnixFileMode(overridePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(overridePath, Core.IO.FileModes.PrivateFile);
             files.Add(overridePath);
         }
         else

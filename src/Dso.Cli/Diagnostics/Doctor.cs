@@ -10,10 +10,9 @@ namespace Dso.Cli.Diagnostics;
 /// </summary>
 internal sealed partial class Doctor
 {
-    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+    private const UnixFileMode PrivateDirectory = Core.IO.FileModes.PrivateDirectory;
+    private const UnixFileMode PrivateFile = Core.IO.FileModes.PrivateFile;
+    private const UnixFileMode GroupOrOther = Core.IO.FileModes.GroupOrOther;
 
     private static readonly TimeSpan EngineTimeout = TimeSpan.FromSeconds(5);
 

@@ -208,10 +208,20 @@ internal sealed class YamlSourceDocument
             _flowDepth -= isFlow ? 1 : 0;
 
             int start = (int)sequenceStart.Start.Index;
+            int end = start;
+            if (isFlow)
+            {
+                end = closing + 1;
+            }
+            else if (items.Count > 0)
+            {
+                end = items[^1].End;
+            }
+
             var sequence = new YamlSourceSequence
             {
                 Start = start,
-                End = isFlow ? closing + 1 : items.Count > 0 ? items[^1].End : start,
+                End = end,
                 Line = LineOf(_lineStarts, start),
                 Column = (int)sequenceStart.Start.Column,
                 Anchor = sequenceStart.Anchor.IsEmpty ? null : sequenceStart.Anchor.Value,
@@ -243,10 +253,20 @@ internal sealed class YamlSourceDocument
             _flowDepth -= isFlow ? 1 : 0;
 
             int start = (int)mappingStart.Start.Index;
+            int end = start;
+            if (isFlow)
+            {
+                end = closing + 1;
+            }
+            else if (entries.Count > 0)
+            {
+                end = entries[^1].Value.End;
+            }
+
             var mapping = new YamlSourceMapping
             {
                 Start = start,
-                End = isFlow ? closing + 1 : entries.Count > 0 ? entries[^1].Value.End : start,
+                End = end,
                 Line = LineOf(_lineStarts, start),
                 Column = (int)mappingStart.Start.Column,
                 Anchor = mappingStart.Anchor.IsEmpty ? null : mappingStart.Anchor.Value,
@@ -262,7 +282,7 @@ internal sealed class YamlSourceDocument
         {
             if (!anchor.IsEmpty)
             {
-                // A later anchor with the same name replaces the earlier one for the aliases after it, as YAML says.
+                // A later anchor with the same name replaces the earlier one for the aliases after it, as the YAML specification defines.
                 _anchors[anchor.Value] = node;
             }
 

@@ -7,7 +7,7 @@ namespace Dso.Docker.Compose;
 
 /// <summary>
 /// Asks Compose itself for every service's environment with 'config', so that migrate stores exactly the values
-/// the containers receive today, whichever Compose version (and .env dialect) is installed. The output holds
+/// the containers receive today, whichever Compose version (and .env dialect) is installed. The output contains
 /// secret values: it is parsed in memory and never written or logged.
 /// </summary>
 internal static class ComposeConfigReader

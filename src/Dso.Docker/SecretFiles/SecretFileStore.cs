@@ -10,7 +10,7 @@ namespace Dso.Docker.SecretFiles;
 /// </summary>
 internal sealed class SecretFileStore
 {
-    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateDirectory = FileModes.PrivateDirectory;
 
     // Inside a service directory other users may traverse, so a container user that is not root can reach its own
     // files; the root and project directories above stay private to the invoking user on the host.
@@ -101,7 +101,7 @@ internal sealed class SecretFileStore
                 Mode = FileMode.Create,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                UnixCreateMode = FileModes.PrivateFile,
             }))
             {
                 stream.Write(value);

@@ -8,7 +8,7 @@ namespace Dso.Vault.Keys;
 /// <summary>master.key: 32 random bytes written as 64 hex digits and a newline, mode 0600.</summary>
 internal sealed class MasterKeyFile : IVaultKeySource
 {
-    public const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode Mode = Core.IO.FileModes.PrivateFile;
 
     public MasterKeyFile(string path)
     {

@@ -14,7 +14,7 @@ namespace Dso.Vault.Store;
 /// </summary>
 internal sealed class VaultStore
 {
-    public const UnixFileMode FileMode600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode FileMode600 = FileModes.PrivateFile;
 
     private readonly DsoPaths _paths;
     private readonly Func<IVaultKeySource> _passphraseSource;
@@ -97,8 +97,8 @@ internal sealed class VaultStore
     }
 
     /// <summary>
-    /// Re-encrypts the vault under a new key. For a key file the new key is written to master.key.next first,
-    /// then the vault, then master.key is replaced; a crash in between is finished by the next writer, and the
+    /// Re-encrypts the vault under a new key. For a key file, the new key is written to master.key.next first, then
+    /// the vault, and then master.key is replaced. The next writer finishes a rekey that a crash interrupted, so the
     /// vault stays readable with one of the two key files at every point.
     /// </summary>
     public void Rekey(KdfKind newKdf, IVaultKeySource? newPassphrase, Argon2Parameters argon2)
@@ -152,8 +152,7 @@ internal sealed class VaultStore
     public IReadOnlyList<string> FindPermissionProblems()
     {
         var problems = new List<string>();
-        const UnixFileMode groupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        const UnixFileMode groupOrOther = FileModes.GroupOrOther;
         foreach (string path in new[] { _paths.VaultPath, _paths.MasterKeyPath })
         {
             if (File.Exists(path) && (File.GetUnixFileMode(path) & groupOrOther) != 0)
