@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+
+namespace Dso.Agent.Providers;
+
+/// <summary>What a provider needs from the agent: the clock, logging and the environment (for credential chains).</summary>
+internal sealed class ProviderContext
+{
+    public ProviderContext(TimeProvider time, ILoggerFactory loggerFactory, Func<string, string?> environment)
+    {
+        Time = time;
+        LoggerFactory = loggerFactory;
+        Environment = environment;
+    }
+
+    public TimeProvider Time { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public Func<string, string?> Environment { get; }
+}
