@@ -13,9 +13,9 @@ internal sealed class JournalDocument
     [JsonPropertyName("rotations")]
     public List<RotationRecord> Rotations { get; set; } = [];
 
-    /// <summary>Target to (secret name to provider version) last applied to it.</summary>
+    /// <summary>Target to (secret name to the version and fingerprint) last applied to it.</summary>
     [JsonPropertyName("applied")]
-    public SortedDictionary<string, SortedDictionary<string, string>> Applied { get; set; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, SortedDictionary<string, AppliedSecret>> Applied { get; set; } = new(StringComparer.Ordinal);
 }
 
 [JsonSerializable(typeof(JournalDocument))]

@@ -126,13 +126,13 @@ internal sealed class RotationJournal
     }
 
     /// <summary>Returns the secret versions last applied to a target, or an empty map.</summary>
-    public IReadOnlyDictionary<string, string> AppliedVersions(string target)
+    public IReadOnlyDictionary<string, AppliedSecret> AppliedVersions(string target)
     {
         lock (_gate)
         {
-            return _document.Applied.TryGetValue(target, out SortedDictionary<string, string>? versions)
-                ? new Dictionary<string, string>(versions, StringComparer.Ordinal)
-                : new Dictionary<string, string>(StringComparer.Ordinal);
+            return _document.Applied.TryGetValue(target, out SortedDictionary<string, AppliedSecret>? versions)
+                ? new Dictionary<string, AppliedSecret>(versions, StringComparer.Ordinal)
+                : new Dictionary<string, AppliedSecret>(StringComparer.Ordinal);
         }
     }
 
@@ -220,15 +220,15 @@ internal sealed class RotationJournal
 
     private void SetAppliedUnlocked(string target, IReadOnlyList<SecretVersion> secrets)
     {
-        if (!_document.Applied.TryGetValue(target, out SortedDictionary<string, string>? versions))
+        if (!_document.Applied.TryGetValue(target, out SortedDictionary<string, AppliedSecret>? versions))
         {
-            versions = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            versions = new SortedDictionary<string, AppliedSecret>(StringComparer.Ordinal);
             _document.Applied[target] = versions;
         }
 
         foreach (SecretVersion secret in secrets)
         {
-            versions[secret.Name] = secret.Version;
+            versions[secret.Name] = new AppliedSecret(secret.Version, secret.Fingerprint);
         }
     }
 

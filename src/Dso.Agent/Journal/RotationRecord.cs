@@ -54,11 +54,20 @@ internal sealed record RotationRecord
     public IReadOnlyList<StepTime> History { get; init; } = [];
 }
 
-/// <summary>A secret's provider version (or keyed fingerprint) at the time of a rotation.</summary>
+/// <summary>
+/// A secret's provider version at the time of a rotation, with a keyed fingerprint of the value that was
+/// delivered, so that a new provider version holding the same value rotates nothing.
+/// </summary>
 internal sealed record SecretVersion(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("provider")] string Provider,
-    [property: JsonPropertyName("version")] string Version);
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("fingerprint")] string? Fingerprint = null);
+
+/// <summary>What a target last received of one secret.</summary>
+internal sealed record AppliedSecret(
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("fingerprint")] string? Fingerprint);
 
 internal sealed record StepTime(
     [property: JsonPropertyName("step")] RotationStep Step,

@@ -44,6 +44,10 @@ internal static partial class Libc
     [LibraryImport("libc")]
     public static partial uint getegid();
 
+    /// <summary>Sends a signal to a process; returns -1 with errno set when it fails.</summary>
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
     /// <summary>
     /// Opens (creating with mode 0600) a file for flock. A raw open, unlike FileStream, never takes .NET's own
     /// non-blocking flock, which would make a second process fail at once instead of waiting.

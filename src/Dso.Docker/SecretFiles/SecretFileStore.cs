@@ -166,7 +166,7 @@ internal sealed class SecretFileStore
     }
 
     /// <summary>Overwrites a file's bytes with zeros before it is unlinked, in case the directory was not tmpfs after all.</summary>
-    private static void Overwrite(string file)
+    internal static void Overwrite(string file)
     {
         try
         {

@@ -47,9 +47,9 @@ public sealed class RotationJournalTests : IDisposable
         RotationRecord record = journal.Begin("compose:shop/api", "rolling", Secrets, "old-id", "shop_api_1");
 
         journal.Advance(record.Id, RotationStep.Completed);
-        IReadOnlyDictionary<string, string> applied = RotationJournal.Open(JournalPath, _time).AppliedVersions("compose:shop/api");
+        IReadOnlyDictionary<string, AppliedSecret> applied = RotationJournal.Open(JournalPath, _time).AppliedVersions("compose:shop/api");
 
-        Assert.Equal("7", applied["db_password"]);
+        Assert.Equal("7", applied["db_password"].Version);
     }
 
     [Fact]

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+
+namespace Dso.Agent.Runtime;
+
+/// <summary>
+/// Builds and runs the agent's Generic Host: systemd integration (Type=notify readiness, journald severity
+/// prefixes) when systemd started it, one log line per event on stdout otherwise, or JSON lines with --log-format json.
+/// </summary>
+internal static class AgentHost
+{
+    public static async Task<int> RunAsync(AgentStartup startup, bool jsonLogs, CancellationToken cancellationToken)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "dso-agent",
+            ContentRootPath = "/",
+        });
+        builder.Services.AddSystemd();
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        if (jsonLogs)
+        {
+            builder.Logging.AddJsonConsole(options => options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+        }
+        else if (SystemdHelpers.IsSystemdService())
+        {
+            builder.Logging.AddSystemdConsole();
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                options.UseUtcTimestamp = true;
+            });
+        }
+
+        builder.Services.AddSingleton(startup);
+        builder.Services.AddSingleton<AgentService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AgentService>());
+        using IHost host = builder.Build();
+        await host.RunAsync(cancellationToken);
+        return Environment.ExitCode;
+    }
+}

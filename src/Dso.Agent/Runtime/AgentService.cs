@@ -1,0 +1,136 @@
+using Docker.DotNet;
+using Dso.Agent.Journal;
+using Dso.Agent.Locks;
+using Dso.Agent.Providers;
+using Dso.Agent.Storage;
+using Dso.Docker.Engine;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dso.Agent.Runtime;
+
+/// <summary>
+/// The agent as a hosted service. Start returns once stale locks are cleaned, interrupted rotations are recovered
+/// and the first poll is done, so that systemd's READY (Type=notify) means the agent is serving. A failure of the
+/// loop stops the host with exit code 1, and systemd restarts it.
+/// </summary>
+internal sealed partial class AgentService : IHostedService, IAsyncDisposable
+{
+    private readonly AgentStartup _startup;
+    private readonly ILoggerFactory _loggers;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<ISecretProvider> _providers = [];
+    private DockerClient? _docker;
+    private Task? _run;
+
+    public AgentService(AgentStartup startup, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    {
+        _startup = startup;
+        _loggers = loggers;
+        _lifetime = lifetime;
+        _logger = loggers.CreateLogger("dso.agent");
+    }
+
+    /// <summary>The running coordinator, for the local API; null before start.</summary>
+    public AgentCoordinator? Coordinator { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (string directory in new[] { _startup.Paths.StateDirectory, _startup.Paths.LockDirectory })
+        {
+            if (StorageChecks.WarnIfNetworkFileSystem(directory) is { } warning)
+            {
+                LogStorageWarning(warning);
+            }
+        }
+
+        Coordinator = Build();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Coordinator.Ready += (_, _) => ready.TrySetResult();
+        _run = Task.Run(() => RunAsync(Coordinator), CancellationToken.None);
+        Task first = await Task.WhenAny(ready.Task, _run).WaitAsync(cancellationToken);
+        if (first == _run)
+        {
+            await _run;
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_run is not null)
+        {
+            await _run.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Dispose();
+        Coordinator?.Dispose();
+        foreach (ISecretProvider provider in _providers)
+        {
+            await provider.DisposeAsync();
+        }
+
+        _docker?.Dispose();
+    }
+
+    private AgentCoordinator Build()
+    {
+        var config = _startup.Config;
+        TimeProvider time = TimeProvider.System;
+        var context = new ProviderContext(time, _loggers, _startup.Environment);
+        var providers = new Dictionary<string, ISecretProvider>(StringComparer.Ordinal);
+        foreach (var provider in config.Providers.Values)
+        {
+            ISecretProvider created = ProviderFactory.Create(provider, context);
+            _providers.Add(created);
+            providers[provider.Name] = created;
+        }
+
+        Directory.CreateDirectory(_startup.Paths.StateDirectory, Core.IO.FileModes.PrivateDirectory);
+        Directory.CreateDirectory(_startup.Paths.LockDirectory, Core.IO.FileModes.PrivateDirectory);
+        _docker = DockerEngine.CreateClient(_startup.Environment);
+        DockerClient docker = _docker;
+        RotationJournal journal = RotationJournal.Open(Path.Combine(_startup.Paths.StateDirectory, RotationJournal.FileName), time);
+        var locks = new LockManager(_startup.Paths.LockDirectory, config.Agent.StaleAfter, time, _loggers.CreateLogger("dso.locks"));
+        var files = new AgentSecretFiles(_startup.SecretFileRoot, _startup.AllowDiskBackedSecretFiles);
+        ILogger dockerLogger = _loggers.CreateLogger("dso.docker");
+        var users = new ContainerUserResolver(() => docker, message => LogDockerWarning(dockerLogger, message));
+        var delivery = new SecretDelivery(files, users);
+        var monitor = new SecretMonitor(config, providers, Fingerprints.Open(_startup.Paths.StateDirectory), time, _loggers.CreateLogger("dso.secrets"));
+        var catalog = new ContainerCatalog(config, docker, _loggers.CreateLogger("dso.containers"));
+        var executor = new RotationExecutor(docker, journal, locks, delivery, new HealthWaiter(docker, time), _loggers.CreateLogger("dso.rotation"));
+        return new AgentCoordinator(config, providers, monitor, catalog, executor, delivery, journal, locks, docker, time, _loggers.CreateLogger("dso.agent"));
+    }
+
+    private async Task RunAsync(AgentCoordinator coordinator)
+    {
+        try
+        {
+            await coordinator.RunAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            LogCrashed(error.Message);
+            Environment.ExitCode = 1;
+            _lifetime.StopApplication();
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogStorageWarning(string warning);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The agent stopped: {Reason}")]
+    private partial void LogCrashed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    private static partial void LogDockerWarning(ILogger logger, string message);
+}
