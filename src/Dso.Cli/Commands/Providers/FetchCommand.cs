@@ -11,7 +11,7 @@ namespace Dso.Cli.Commands.Providers;
 /// <summary>
 /// dso fetch: reads one secret of the agent-mode dso.yaml from its provider and shows its version, the keys of a
 /// JSON object value and what the secret's key selection delivers. Values are masked as **** with their length
-/// in bytes unless --reveal is given; revealed values go to standard output only, and errors never carry one.
+/// in bytes unless --reveal is given. Revealed values go to standard output only, and errors never contain one.
 /// </summary>
 internal static class FetchCommand
 {
@@ -180,7 +180,8 @@ internal static class FetchCommand
         writer.WriteString("path", view.Secret.Path);
         ProviderCommand.WriteSelection(writer, view.Secret);
         writer.WriteString("version", view.Payload.VersionId);
-        writer.WriteString("format", view.Outline is not null ? "json_object" : view.Payload.IsText ? "text" : "binary");
+        string format = view.Payload.IsText ? "text" : "binary";
+        writer.WriteString("format", view.Outline is null ? format : "json_object");
         writer.WriteBoolean("revealed", view.Reveal);
         WriteValue(writer, view.Payload.Value, view.Payload.IsText, view.Reveal);
         if (view.Outline is { } outline)

@@ -36,9 +36,9 @@ internal sealed class SecretOutline : IDisposable
     }
 
     /// <summary>
-    /// Formats a key path for display: segments joined by dots, array indexes in brackets, and a segment that
-    /// contains a dot, bracket, quote or space (or is empty) as a quoted string in brackets, so that
-    /// ["tls.crt"] and tls.crt stay apart.
+    /// Formats a key path for display: segments joined by dots and array indexes in brackets. A segment that
+    /// contains a dot, bracket, quote or space (or is empty) is shown quoted in brackets, so that ["tls.crt"]
+    /// and tls.crt stay apart.
     /// </summary>
     public static string Display(IReadOnlyList<PathSegment> path)
     {
