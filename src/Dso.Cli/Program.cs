@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dso.Cli;
 using Dso.Cli.Commands;
+using Dso.Cli.Commands.Providers;
 using Dso.Core;
 
 // Docker runs a plugin as "docker-dso docker-cli-plugin-metadata", and "docker dso X" as "docker-dso dso X".
@@ -51,6 +52,8 @@ try
     root.Subcommands.Add(RotationsCommand.Create(context));
     root.Subcommands.Add(StateCommand.Create(context));
     root.Subcommands.Add(AgentCommand.Create(context));
+    root.Subcommands.Add(ProviderCommand.Create(context));
+    root.Subcommands.Add(FetchCommand.Create(context));
     root.Options.Add(new Option<string>("--config") { Description = "The dso.yaml to use (default: ./dso.yaml, then ~/.dso/dso.yaml; DSO_CONFIG also sets it)." });
     root.Subcommands.Add(new Command("up", "Resolve dso:// and dsofile:// references and run 'docker compose up' (see dso up --help)."));
     root.Subcommands.Add(new Command("down", "Run 'docker compose down' and remove the project's secret files (see dso down --help)."));

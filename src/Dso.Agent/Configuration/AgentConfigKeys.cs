@@ -21,7 +21,7 @@ internal static class AgentConfigKeys
 
     public static readonly IReadOnlyList<string> VaultAuth = ["method", "token", "role_id", "secret_id"];
 
-    public static readonly IReadOnlyList<string> Secret = ["provider", "path", "key", "inject", "targets", "rotation"];
+    public static readonly IReadOnlyList<string> Secret = ["provider", "path", "key", "key_path", "inject", "targets", "rotation"];
 
     public static readonly IReadOnlyList<string> Inject = ["as", "env", "path", "uid", "gid", "mode"];
 

@@ -71,12 +71,23 @@ internal static partial class AgentConfigLoader
             path = reader.String(pathNode, secret.PathOf("path"));
         }
 
+        int selectionErrors = reader.Errors.Count;
         string? key = secret["key"] is { } keyNode ? reader.String(keyNode, secret.PathOf("key")) : null;
+        IReadOnlyList<string>? keyPath = ReadKeyPath(reader, secret);
+        if (secret.Contains("key") && secret.Contains("key_path"))
+        {
+            reader.Error(
+                secret.Entries.First(entry => entry.Key == "key_path").KeyNode,
+                secret.PathOf("key_path"),
+                "cannot be combined with key. Use key for one top-level key taken literally (a dot is part of it), or key_path for a nested key, such as key_path: [db, password].");
+        }
+
+        bool selectionValid = reader.Errors.Count == selectionErrors;
         InjectConfig? inject = ReadInject(reader, name, secret);
         TargetsConfig? targets = ReadTargets(reader, secret);
         RotationConfig? rotation = ReadRotation(reader, secret);
 
-        if (provider is null || path is null || inject is null || targets is null || rotation is null)
+        if (provider is null || path is null || !selectionValid || inject is null || targets is null || rotation is null)
         {
             return null;
         }
@@ -87,10 +98,36 @@ internal static partial class AgentConfigLoader
             Provider = provider,
             Path = path,
             Key = key,
+            KeyPath = keyPath,
             Inject = inject,
             Targets = targets,
             Rotation = rotation,
         };
+    }
+
+    /// <summary>Reads key_path: a non-empty list of non-empty segments.</summary>
+    private static IReadOnlyList<string>? ReadKeyPath(ConfigReader reader, ConfigMapping secret)
+    {
+        if (secret["key_path"] is not { } node)
+        {
+            return null;
+        }
+
+        string keyPath = secret.PathOf("key_path");
+        if (node is not YamlSequenceNode)
+        {
+            reader.Error(node, keyPath, "must be a list of keys from the outermost in, such as [db, password]; for one top-level key use key instead.");
+            return null;
+        }
+
+        IReadOnlyList<string>? segments = reader.StringList(node, keyPath);
+        if (segments is { Count: 0 })
+        {
+            reader.Error(node, keyPath, "is an empty list; give the keys from the outermost in, such as [db, password], or remove it to use the whole value.");
+            return null;
+        }
+
+        return segments;
     }
 
     private static InjectConfig? ReadInject(ConfigReader reader, string name, ConfigMapping secret)

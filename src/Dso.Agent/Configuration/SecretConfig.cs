@@ -14,6 +14,12 @@ internal sealed record SecretConfig
     /// <summary>One top-level key of a JSON object secret, taken literally (a dot is part of the key), or null for the whole value.</summary>
     public string? Key { get; init; }
 
+    /// <summary>
+    /// The segments of a nested key of a JSON secret (an object key, or an array index in decimal), or null.
+    /// At most one of <see cref="Key"/> and <see cref="KeyPath"/> is set.
+    /// </summary>
+    public IReadOnlyList<string>? KeyPath { get; init; }
+
     public required InjectConfig Inject { get; init; }
 
     public required TargetsConfig Targets { get; init; }

@@ -73,16 +73,25 @@ internal sealed partial class ProviderResilience
     /// <param name="operation">What the call does, for messages: "GET /v1/secret/metadata/db".</param>
     public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
+        // Counted here because earlier attempts may have failed for another reason than the timeout.
+        int attempts = 0;
+        ValueTask<T> CountedCall(CancellationToken token)
+        {
+            Interlocked.Increment(ref attempts);
+            return call(token);
+        }
+
         try
         {
-            return await _pipeline.ExecuteAsync(call, cancellationToken).ConfigureAwait(false);
+            return await _pipeline.ExecuteAsync(CountedCall, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException error) when (!cancellationToken.IsCancellationRequested)
         {
+            string which = attempts > 1 ? $" on the last of {attempts} attempts" : "";
             throw new ProviderException(
                 Provider,
                 ProviderErrorKind.Unavailable,
-                $"Provider {Provider}: {operation} timed out after {Seconds(_options.AttemptTimeout)} s, {_options.MaxRetries + 1} times.",
+                $"Provider {Provider}: {operation} timed out after {Seconds(_options.AttemptTimeout)} s{which}. Check that the provider is reachable from this host and not overloaded.",
                 error);
         }
         catch (BrokenCircuitException error)

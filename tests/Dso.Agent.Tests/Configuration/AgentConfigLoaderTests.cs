@@ -71,7 +71,11 @@ public sealed class AgentConfigLoaderTests
         { LocalProvider + "secrets:\n  db:\n    provider: main\n    path: app/db\n    targets: {}\n", $"{File}:10: secrets.db.targets: selects no container; give at least one of containers, labels or compose." },
         { LocalProvider + "secrets: [db]\n", $"{File}:6: secrets: must be a mapping" },
         { LocalProvider + "secrets:\n  db/pass:\n    provider: main\n", $"{File}:7: secrets.db/pass: is not a valid secret name" },
-        { Secret + "    version: 3\n", $"{File}:12: secrets.db.version: unknown key; accepted keys here: provider, path, key, inject, targets, rotation." },
+        { Secret + "    version: 3\n", $"{File}:12: secrets.db.version: unknown key; accepted keys here: provider, path, key, key_path, inject, targets, rotation." },
+        { Secret + "    key: password\n    key_path: [db, password]\n", $"{File}:13: secrets.db.key_path: cannot be combined with key. Use key for one top-level key taken literally" },
+        { Secret + "    key_path: db.password\n", $"{File}:12: secrets.db.key_path: must be a list of keys from the outermost in, such as [db, password]" },
+        { Secret + "    key_path: []\n", $"{File}:12: secrets.db.key_path: is an empty list" },
+        { Secret + "    key_path: [db, '']\n", $"{File}:12: secrets.db.key_path[1]: is empty" },
         { Secret.Replace("containers: [web]", "containers: web", StringComparison.Ordinal), $"{File}:11: secrets.db.targets.containers: must be a list" },
         { Secret.Replace("containers: [web]", "containers: [web, '']", StringComparison.Ordinal), $"{File}:11: secrets.db.targets.containers[1]: is empty" },
         { Secret.Replace("containers: [web]", "labels:\n        app:", StringComparison.Ordinal), $"{File}:12: secrets.db.targets.labels.app: is empty" },
@@ -184,6 +188,24 @@ public sealed class AgentConfigLoaderTests
         AgentConfig config = Parse(Secret + "    key: tls.crt\n");
 
         Assert.Equal("tls.crt", config.Secrets["db"].Key);
+    }
+
+    [Fact]
+    public void Parse_KeyPath_KeepsSegmentsAsWritten()
+    {
+        AgentConfig config = Parse(Secret + "    key_path: [tls.files, crt, 0]\n");
+
+        Assert.Equal(["tls.files", "crt", "0"], config.Secrets["db"].KeyPath);
+        Assert.Null(config.Secrets["db"].Key);
+    }
+
+    [Fact]
+    public void Parse_NoKey_SelectsWholeValue()
+    {
+        AgentConfig config = Parse(Secret);
+
+        Assert.Null(config.Secrets["db"].Key);
+        Assert.Null(config.Secrets["db"].KeyPath);
     }
 
     [Fact]
