@@ -10,7 +10,7 @@ namespace Dso.Agent.Providers.HashiCorp;
 /// on every host and after a restart, so the journal can compare it with what was applied.
 /// </summary>
 /// <remarks>
-/// NOTE: the hash is not keyed, so whoever reads the journal can test guesses of a low-entropy value against it.
+/// NOTE: the hash is not keyed, so anyone who can read the journal can test guesses of a low-entropy value against it.
 /// </remarks>
 internal static class KvFingerprint
 {

@@ -37,6 +37,8 @@ internal sealed class VaultAuthenticator : IDisposable
     private readonly ITimer _timer;
     private volatile Session? _session;
     private volatile AuthFailure? _failure;
+    private long _requestCount;
+    private long _verifiedThrough;
 
     public VaultAuthenticator(string provider, VaultAuthConfig auth, VaultTransport transport, TimeProvider time, ILogger logger)
     {
@@ -51,11 +53,8 @@ internal sealed class VaultAuthenticator : IDisposable
 
     public string Provider { get; }
 
-    /// <summary>The error of the last authentication, while it has not succeeded since; never holds a credential.</summary>
+    /// <summary>The error of the last failed authentication, until one succeeds. It contains no credential.</summary>
     public ProviderException? Failure => _failure?.Error;
-
-    /// <summary>When the current token expires, or null when there is none or it never expires.</summary>
-    public DateTimeOffset? ExpiresAt => _session?.ExpiresAt;
 
     /// <summary>Returns a token to send, authenticating or renewing first when that is due.</summary>
     /// <exception cref="ProviderException">Authentication failed, now or recently (kind Unauthenticated), or Vault is unreachable.</exception>
@@ -70,13 +69,19 @@ internal sealed class VaultAuthenticator : IDisposable
         return await RefreshAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Numbers a request before it is sent, for <see cref="VerifyTokenAsync"/>.</summary>
+    public long BeginRequest() => Interlocked.Increment(ref _requestCount);
+
     /// <summary>
-    /// Checks a token after Vault answered a call made with it with 403: lookup-self tells a bad token apart from
+    /// Checks a token after Vault returned 403 to a call made with it: lookup-self tells a bad token apart from
     /// a missing policy. Returns true when the caller should try again with a new token (another caller replaced
     /// it, or AppRole logged in again), false when the token is valid, so the 403 means access denied.
     /// </summary>
+    /// <param name="request">The number <see cref="BeginRequest"/> gave the denied request. A token found valid by a
+    /// lookup that began after that request was valid when it was sent too, since a revoked token stays revoked,
+    /// so one lookup serves all the denied paths of a poll.</param>
     /// <exception cref="ProviderException">The token is invalid and no new one could be had (kind Unauthenticated).</exception>
-    public async Task<bool> VerifyTokenAsync(string token, CancellationToken cancellationToken)
+    public async Task<bool> VerifyTokenAsync(string token, long request, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -88,12 +93,18 @@ internal sealed class VaultAuthenticator : IDisposable
                 return true;
             }
 
+            if (_verifiedThrough >= request)
+            {
+                return false;
+            }
+
             try
             {
                 // NOTE: this assumes the token may call lookup-self, which Vault's default policy allows. A token
                 // created with no_default_policy and no such grant is reported as invalid.
-                (_, VaultLookupData data) = await LookupAsync(token, cancellationToken).ConfigureAwait(false);
-                VaultLog.TokenLookedUp(_logger, Provider, data.Ttl, data.Renewable);
+                long sentBefore = Interlocked.Read(ref _requestCount);
+                _ = await LookupAsync(token, cancellationToken).ConfigureAwait(false);
+                _verifiedThrough = sentBefore;
                 return false;
             }
             catch (ProviderException error) when (error.Kind == ProviderErrorKind.Unauthenticated && _auth.Method == VaultAuthMethod.AppRole)
@@ -243,7 +254,7 @@ internal sealed class VaultAuthenticator : IDisposable
         return (Session.Start(token, data.Ttl, data.Renewable, loginLeaseSeconds: data.Ttl, _time.GetUtcNow()), data);
     }
 
-    /// <summary>Renews the token; returns null when Vault answers that it cannot be renewed (HTTP 400).</summary>
+    /// <summary>Renews the token. Returns null when Vault rejects the renewal with HTTP 400 because the token cannot be renewed.</summary>
     private async Task<Session?> RenewAsync(Session session, CancellationToken cancellationToken)
     {
         using VaultResponse response = await _transport.SendAsync(HttpMethod.Post, RenewSelfPath, null, session.Token, null, cancellationToken).ConfigureAwait(false);
@@ -306,6 +317,11 @@ internal sealed class VaultAuthenticator : IDisposable
 
     private void Accept(Session session)
     {
+        if (!string.Equals(_session?.Token, session.Token, StringComparison.Ordinal))
+        {
+            _verifiedThrough = 0;
+        }
+
         _session = session;
         _transport.SetCredentials([_auth.Token, _auth.RoleId, _auth.SecretId, session.Token]);
         if (_failure is not null)
@@ -349,8 +365,14 @@ internal sealed class VaultAuthenticator : IDisposable
             return;
         }
 
-        TimeSpan due = at is { } time ? time - _time.GetUtcNow() : Timeout.InfiniteTimeSpan;
-        _timer.Change(at is null ? Timeout.InfiniteTimeSpan : due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        if (at is null)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        TimeSpan due = at.Value - _time.GetUtcNow();
+        _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
 
     private async Task RefreshInBackgroundAsync()
@@ -369,7 +391,7 @@ internal sealed class VaultAuthenticator : IDisposable
         }
         catch (ProviderException error) when (error.Kind != ProviderErrorKind.Unauthenticated)
         {
-            // Unauthenticated was logged and rescheduled by RecordFailure; a network failure is tried again later.
+            // A network or server failure: Vault may answer again soon, so the refresh is tried again.
             VaultLog.RenewalFailed(_logger, Provider, error.Message);
             Schedule(_time.GetUtcNow() + TransientRetryDelay);
         }

@@ -141,11 +141,11 @@ internal sealed class VaultProvider : ISecretProvider
     public async Task CheckConnectionAsync(CancellationToken cancellationToken)
     {
         string token = await _authenticator.GetTokenAsync(cancellationToken).ConfigureAwait(false);
-        if (await _authenticator.VerifyTokenAsync(token, cancellationToken).ConfigureAwait(false))
+        if (await _authenticator.VerifyTokenAsync(token, _authenticator.BeginRequest(), cancellationToken).ConfigureAwait(false))
         {
             // AppRole logged in again, which proves the credentials; one more lookup proves the new token.
             token = await _authenticator.GetTokenAsync(cancellationToken).ConfigureAwait(false);
-            _ = await _authenticator.VerifyTokenAsync(token, cancellationToken).ConfigureAwait(false);
+            _ = await _authenticator.VerifyTokenAsync(token, _authenticator.BeginRequest(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -226,6 +226,7 @@ internal sealed class VaultProvider : ISecretProvider
         for (int attempt = 1; ; attempt++)
         {
             string token = await _authenticator.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+            long request = _authenticator.BeginRequest();
             VaultResponse response = await _transport.SendAsync(method, apiPath, query, token, null, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode is not (401 or 403) || attempt > 1)
             {
@@ -235,7 +236,7 @@ internal sealed class VaultProvider : ISecretProvider
             bool retry;
             try
             {
-                retry = await _authenticator.VerifyTokenAsync(token, cancellationToken).ConfigureAwait(false);
+                retry = await _authenticator.VerifyTokenAsync(token, request, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -278,8 +279,8 @@ internal sealed class VaultProvider : ISecretProvider
     }
 
     /// <summary>
-    /// Reads the mount's options. When the token may not read them, version 2 is assumed with a warning; a network
-    /// failure or a rejected token is thrown, so that the next call asks again.
+    /// Reads the mount's options. When the token may not read them, version 2 is assumed with a warning. A network
+    /// failure or a rejected token is thrown and nothing is cached, so the next call queries the mount again.
     /// </summary>
     private async Task<int> DetectKvVersionAsync(CancellationToken cancellationToken)
     {

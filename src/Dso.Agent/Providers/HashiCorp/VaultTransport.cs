@@ -19,6 +19,8 @@ internal sealed class VaultTransport : IDisposable
     public const string TokenHeader = "X-Vault-Token";
     public const string NamespaceHeader = "X-Vault-Namespace";
 
+    private const int MaxResponseBytes = 16 * 1024 * 1024;
+
     /// <summary>The longest part of Vault's error text put into a message.</summary>
     private const int MaxErrorTextLength = 500;
 
@@ -40,6 +42,9 @@ internal sealed class VaultTransport : IDisposable
         {
             // ProviderResilience bounds each attempt; a second timeout here would only hide which one fired.
             Timeout = Timeout.InfiniteTimeSpan,
+
+            // Far above any KV secret, so that a wrong address serving a large file cannot fill the agent's memory.
+            MaxResponseContentBufferSize = MaxResponseBytes,
         };
     }
 
@@ -67,7 +72,7 @@ internal sealed class VaultTransport : IDisposable
 
     /// <summary>
     /// Creates the error for a response: the provider, the call, the HTTP status, Vault's error text (with any
-    /// credential removed), and <paramref name="advice"/>, which should say what to do next.
+    /// credential removed), and <paramref name="advice"/>, which states what to do next.
     /// </summary>
     public ProviderException Failure(ProviderErrorKind kind, VaultResponse response, string advice) =>
         new(Provider, kind, $"Provider {Provider}: {Describe(response.Operation, response.StatusCode, response.ReadErrors())}. {advice}")
@@ -119,7 +124,8 @@ internal sealed class VaultTransport : IDisposable
             }
         }
 
-        // 412 comes from a performance standby that has not yet caught up with a write; it clears by itself.
+        // 412 ("required index state not present") comes from a Vault Enterprise performance standby that has not
+        // yet caught up, for example with a token just issued; it clears by itself.
         if (status >= 500 || status == (int)HttpStatusCode.PreconditionFailed)
         {
             using (result)
@@ -178,8 +184,6 @@ internal sealed class VaultTransport : IDisposable
         {
             // Re-resolve the server's name now and then, so that a moved Vault is found without a restart.
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = DecompressionMethods.None,
-            AllowAutoRedirect = false,
         };
 
         if (config.TlsSkipVerify)

@@ -51,7 +51,7 @@ internal sealed class FakeVaultServer : IAsyncDisposable
 
     public Uri Address { get; }
 
-    /// <summary>When set, requests without this X-Vault-Namespace are answered as Vault's root namespace would: 403.</summary>
+    /// <summary>When set, requests without this X-Vault-Namespace get 403, as from Vault's root namespace.</summary>
     public string? RequiredNamespace { get; set; }
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
@@ -256,15 +256,15 @@ internal sealed class FakeVaultServer : IAsyncDisposable
     private static async Task<RecordedRequest?> ReadRequestAsync(Stream stream)
     {
         var head = new List<byte>();
-        var one = new byte[1];
+        var nextByte = new byte[1];
         while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
         {
-            if (await stream.ReadAsync(one) == 0)
+            if (await stream.ReadAsync(nextByte) == 0)
             {
                 return null;
             }
 
-            head.Add(one[0]);
+            head.Add(nextByte[0]);
         }
 
         string[] lines = Encoding.ASCII.GetString(head.ToArray()).Split("\r\n");

@@ -281,12 +281,17 @@ public sealed class VaultProviderAuthTests
         server.AddToken(Token);
         server.AddMount("secret", 2);
         server.Put("secret", "db", SecretJson);
+        server.Put("secret", "api", SecretJson);
         server.Deny("/v1/secret/metadata/db");
+        server.Deny("/v1/secret/metadata/api");
         await using VaultProvider provider = Create(TokenConfig(server.Address), time);
 
-        VersionLookup lookup = (await provider.GetCurrentVersionsAsync(["db"], CancellationToken.None))["db"];
+        IReadOnlyDictionary<string, VersionLookup> versions = await provider.GetCurrentVersionsAsync(["db", "api"], CancellationToken.None);
 
+        VersionLookup lookup = versions["db"];
         Assert.Equal(ProviderErrorKind.AccessDenied, lookup.Error!.Kind);
+        Assert.Equal(ProviderErrorKind.AccessDenied, versions["api"].Error!.Kind);
+        Assert.Equal(2, server.Count("GET", LookupSelf));
         Assert.Equal(403, lookup.Error.StatusCode);
         Assert.Contains("GET /v1/secret/metadata/db returned HTTP 403 (permission denied)", lookup.Error.Message, StringComparison.Ordinal);
         Assert.True(provider.Health.IsHealthy);
@@ -320,7 +325,7 @@ public sealed class VaultProviderAuthTests
     }
 
     /// <summary>
-    /// Reads the secret once. When a background refresh holds the token, the call waits for it, so afterwards
+    /// Reads the secret once. When a background refresh is running, the call waits for it, so afterwards
     /// the refreshed token is in place and the next timer is set.
     /// </summary>
     private static async Task<string> FetchAfterRefreshAsync(VaultProvider provider)
