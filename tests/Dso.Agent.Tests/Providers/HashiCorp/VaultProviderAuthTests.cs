@@ -104,6 +104,33 @@ public sealed class VaultProviderAuthTests
     }
 
     [Fact]
+    public async Task TokenNotRenewable_WarnsThenReportsExpiry()
+    {
+        var time = new FakeTimeProvider();
+        var logs = new CapturingLoggerFactory();
+        await using var server = new FakeVaultServer(time);
+        server.AddToken(Token, TimeSpan.FromSeconds(60), renewable: false);
+        server.AddMount("secret", 2);
+        server.Put("secret", "db", SecretJson);
+        await using VaultProvider provider = Create(TokenConfig(server.Address), time, logs);
+        (await provider.FetchAsync("db", null, CancellationToken.None)).Dispose();
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        string beforeExpiry = await FetchAfterRefreshAsync(provider);
+        int requestsBeforeExpiry = server.Requests.Count;
+        time.Advance(TimeSpan.FromSeconds(30));
+        await server.WaitForRequestAsync(_ => server.Count("GET", LookupSelf) >= 2).WaitAsync(WaitLimit);
+        var expired = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db", null, CancellationToken.None));
+
+        Assert.Equal(SecretJson, beforeExpiry);
+        Assert.Equal(0, server.Count("POST", RenewSelf));
+        Assert.Equal(4, requestsBeforeExpiry);
+        Assert.Contains(logs.Entries, entry => entry.Text.Contains("cannot be renewed further", StringComparison.Ordinal));
+        Assert.Equal(ProviderErrorKind.Unauthenticated, expired.Kind);
+        Assert.False(provider.Health.IsHealthy);
+    }
+
+    [Fact]
     public async Task AppRole_TokenNotRenewable_LogsInAgainBeforeExpiry()
     {
         var time = new FakeTimeProvider();

@@ -178,6 +178,24 @@ public sealed class VaultProviderKvTests
     }
 
     [Fact]
+    public async Task FetchAsync_MountInfoDenied_AssumesKv2AndWarns()
+    {
+        await using var server = NewServer(kvVersion: 2);
+        server.Put("secret", "db", SecretJson);
+        server.Deny("/v1/sys/internal/ui/mounts/secret");
+        var logs = new CapturingLoggerFactory();
+        await using VaultProvider provider = Create(TokenConfig(server.Address), TimeProvider.System, logs);
+
+        using SecretPayload payload = await provider.FetchAsync("db", null, CancellationToken.None);
+        using SecretPayload again = await provider.FetchAsync("db", null, CancellationToken.None);
+
+        Assert.Equal(SecretJson, Text(payload));
+        Assert.Equal(1, server.Count("GET", "/v1/sys/internal/ui/mounts/secret"));
+        Assert.Contains(logs.Entries, entry => entry.Text.Contains("so KV version 2 is assumed", StringComparison.Ordinal) && entry.Text.Contains("HTTP 403", StringComparison.Ordinal));
+        Assert.True(provider.Health.IsHealthy);
+    }
+
+    [Fact]
     public async Task FetchAsync_Kv2Configured_SkipsMountDetection()
     {
         await using var server = NewServer(kvVersion: 2, mount: "team/kv");
