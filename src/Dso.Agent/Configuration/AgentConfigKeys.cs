@@ -14,12 +14,12 @@ internal static class AgentConfigKeys
     public static readonly IReadOnlyDictionary<ProviderType, IReadOnlyList<string>> Provider = new Dictionary<ProviderType, IReadOnlyList<string>>
     {
         [ProviderType.Local] = ["type", "vault_path"],
-        [ProviderType.Vault] = ["type", "address", "namespace", "mount", "auth", "ca_file", "tls_skip_verify"],
+        [ProviderType.Vault] = ["type", "address", "namespace", "mount", "kv_version", "auth", "ca_file", "tls_skip_verify"],
         [ProviderType.Aws] = ["type", "region", "endpoint", "profile"],
         [ProviderType.Azure] = ["type", "vault_url", "tenant_id", "client_id", "client_secret", "managed_identity"],
     };
 
-    public static readonly IReadOnlyList<string> VaultAuth = ["method", "token", "role_id", "secret_id"];
+    public static readonly IReadOnlyList<string> VaultAuth = ["method", "token", "role_id", "secret_id", "mount"];
 
     public static readonly IReadOnlyList<string> Secret = ["provider", "path", "key", "key_path", "inject", "targets", "rotation"];
 

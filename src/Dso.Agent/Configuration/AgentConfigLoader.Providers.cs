@@ -115,8 +115,15 @@ internal static partial class AgentConfigLoader
             mount = mountValue.Trim('/');
             if (mount.Length == 0)
             {
-                reader.Error(mountNode, mapping.PathOf("mount"), "must name the KV version 2 mount, such as secret.");
+                reader.Error(mountNode, mapping.PathOf("mount"), "must name the KV mount, such as secret.");
             }
+        }
+
+        // "auto" queries the server for the mount's version at the first call, and 1 or 2 skips that call.
+        int? kvVersion = null;
+        if (mapping["kv_version"] is { } versionNode && reader.Choice(versionNode, mapping.PathOf("kv_version"), ["auto", "1", "2"]) is { } versionIndex)
+        {
+            kvVersion = versionIndex == 0 ? null : versionIndex;
         }
 
         string? caFile = mapping["ca_file"] is { } caNode ? reader.AbsolutePath(caNode, mapping.PathOf("ca_file")) : null;
@@ -143,6 +150,7 @@ internal static partial class AgentConfigLoader
             Address = address,
             Namespace = vaultNamespace,
             Mount = mount,
+            KvVersion = kvVersion,
             Auth = auth,
             CaFile = caFile,
             TlsSkipVerify = skipVerify,
@@ -169,7 +177,7 @@ internal static partial class AgentConfigLoader
 
         var method = methodIndex == 0 ? VaultAuthMethod.Token : VaultAuthMethod.AppRole;
         string[] needed = method == VaultAuthMethod.Token ? ["token"] : ["role_id", "secret_id"];
-        string[] foreign = method == VaultAuthMethod.Token ? ["role_id", "secret_id"] : ["token"];
+        string[] foreign = method == VaultAuthMethod.Token ? ["role_id", "secret_id", "mount"] : ["token"];
         string methodName = method == VaultAuthMethod.Token ? "token" : "approle";
 
         foreach (string key in foreign.Where(auth.Contains))
@@ -192,6 +200,16 @@ internal static partial class AgentConfigLoader
             }
         }
 
+        string appRoleMount = VaultAuthConfig.DefaultAppRoleMount;
+        if (method == VaultAuthMethod.AppRole && auth["mount"] is { } mountNode && reader.String(mountNode, auth.PathOf("mount")) is { } mountValue)
+        {
+            appRoleMount = mountValue.Trim('/');
+            if (appRoleMount.Length == 0)
+            {
+                reader.Error(mountNode, auth.PathOf("mount"), $"must name the AppRole auth mount, such as {VaultAuthConfig.DefaultAppRoleMount}.");
+            }
+        }
+
         if (values.Count != needed.Length)
         {
             return null;
@@ -203,6 +221,7 @@ internal static partial class AgentConfigLoader
             Token = values.GetValueOrDefault("token"),
             RoleId = values.GetValueOrDefault("role_id"),
             SecretId = values.GetValueOrDefault("secret_id"),
+            AppRoleMount = appRoleMount,
         };
     }
 

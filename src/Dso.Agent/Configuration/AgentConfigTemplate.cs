@@ -77,11 +77,11 @@ internal static class AgentConfigTemplate
 
             """,
         ProviderType.Vault => $$"""
-              # A HashiCorp Vault or OpenBao server with a KV version 2 secrets engine.
+              # A HashiCorp Vault or OpenBao server with a KV secrets engine (version 2, or 1).
               {{ProviderName}}:
                 type: vault
                 address: https://vault.example.com:8200   # the server's URL
-                mount: secret                              # the KV version 2 mount
+                mount: secret                              # the KV mount
                 # namespace: team-a                        # a Vault Enterprise namespace
                 # ca_file: /etc/dso/ca.crt                 # the CA of the server's certificate, if not a system CA
                 auth:

@@ -1,6 +1,6 @@
 namespace Dso.Agent.Configuration;
 
-/// <summary>A HashiCorp Vault (or OpenBao) server with a KV version 2 secrets engine.</summary>
+/// <summary>A HashiCorp Vault (or OpenBao) server with a KV secrets engine, version 1 or 2.</summary>
 internal sealed record VaultProviderConfig : ProviderConfig
 {
     public const string DefaultMount = "secret";
@@ -12,8 +12,11 @@ internal sealed record VaultProviderConfig : ProviderConfig
     /// <summary>Vault Enterprise namespace sent as X-Vault-Namespace, or null.</summary>
     public string? Namespace { get; init; }
 
-    /// <summary>Mount path of the KV version 2 engine.</summary>
+    /// <summary>Mount path of the KV engine.</summary>
     public string Mount { get; init; } = DefaultMount;
+
+    /// <summary>The KV engine's version, 1 or 2, or null to ask the server (kv_version: auto).</summary>
+    public int? KvVersion { get; init; }
 
     public required VaultAuthConfig Auth { get; init; }
 

@@ -53,9 +53,11 @@ public sealed class AgentConfigLoaderTests
         { Vault(VaultAuth.Replace("method: token", "method: ldap", StringComparison.Ordinal)), $"{File}:7: providers.v.auth.method: must be one of token, approle, not \"ldap\"." },
         { Vault(VaultAuth + "      role_id: r\n"), $"{File}:9: providers.v.auth.role_id: does not apply to method token, which uses token. Remove it." },
         { Vault("    address: https://vault.example.com:8200\n    auth:\n      method: approle\n      role_id: r\n"), $"{File}:6: providers.v.auth.secret_id: is required" },
-        { Vault("    address: https://vault.example.com:8200\n    auth:\n      method: token\n      token: t\n      password: p\n"), $"{File}:9: providers.v.auth.password: unknown key; accepted keys here: method, token, role_id, secret_id." },
+        { Vault("    address: https://vault.example.com:8200\n    auth:\n      method: token\n      token: t\n      password: p\n"), $"{File}:9: providers.v.auth.password: unknown key; accepted keys here: method, token, role_id, secret_id, mount." },
         { Vault(VaultAuth + "    tls_skip_verify: yes\n"), $"{File}:9: providers.v.tls_skip_verify: must be true or false, not \"yes\"." },
-        { Vault(VaultAuth + "    mount: /\n"), $"{File}:9: providers.v.mount: must name the KV version 2 mount" },
+        { Vault(VaultAuth + "    mount: /\n"), $"{File}:9: providers.v.mount: must name the KV mount" },
+        { Vault(VaultAuth + "    kv_version: 3\n"), $"{File}:9: providers.v.kv_version: must be one of auto, 1, 2, not \"3\"." },
+        { Vault(VaultAuth + "      mount: approle\n"), $"{File}:9: providers.v.auth.mount: does not apply to method token, which uses token. Remove it." },
         { Vault(VaultAuth + "    ca_file: ca.crt\n"), $"{File}:9: providers.v.ca_file: must be an absolute path" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n    region: US-EAST-1\n", $"{File}:5: providers.a.region: must be an AWS region code such as us-east-1" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n", $"{File}:3: providers.a.region: is required" },
@@ -262,6 +264,23 @@ public sealed class AgentConfigLoaderTests
         Assert.Equal("s.abc", token.Auth.Token);
         Assert.Equal("fixed-role", role.Auth.RoleId);
         Assert.Equal("prefix-sid", role.Auth.SecretId);
+    }
+
+    [Fact]
+    public void Parse_VaultKvVersionAndAppRoleMount_AreRead()
+    {
+        string auto = Vault(VaultAuth);
+        string pinned = Vault(VaultAuth + "    kv_version: 1\n");
+        string approle = Vault("    address: https://vault.example.com:8200\n    auth:\n      method: approle\n      role_id: r\n      secret_id: s\n      mount: /ci-approle/\n");
+
+        var autoConfig = Assert.IsType<VaultProviderConfig>(Parse(auto).Providers["v"]);
+        var pinnedConfig = Assert.IsType<VaultProviderConfig>(Parse(pinned).Providers["v"]);
+        var approleConfig = Assert.IsType<VaultProviderConfig>(Parse(approle).Providers["v"]);
+
+        Assert.Null(autoConfig.KvVersion);
+        Assert.Equal(VaultAuthConfig.DefaultAppRoleMount, autoConfig.Auth.AppRoleMount);
+        Assert.Equal(1, pinnedConfig.KvVersion);
+        Assert.Equal("ci-approle", approleConfig.Auth.AppRoleMount);
     }
 
     [Fact]
