@@ -47,7 +47,7 @@ internal static class AzureErrors
 
         string code = error.ErrorCode ?? "no error code";
         string? innerCode = InnerErrorCode(error);
-        string status = $"HTTP {error.Status} ({(HttpStatusCode)error.Status}, {code}{(innerCode is null ? "" : $"/{innerCode}")})";
+        string status = $"HTTP {error.Status} {(HttpStatusCode)error.Status} (error code {code}{(innerCode is null ? "" : $"/{innerCode}")})";
         (ProviderErrorKind kind, string advice) = error.Status switch
         {
             401 => (ProviderErrorKind.Unauthenticated, "Key Vault rejected the token; check tenant_id, client_id and client_secret, or the managed identity."),
