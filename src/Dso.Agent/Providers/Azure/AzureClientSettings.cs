@@ -11,8 +11,8 @@ internal sealed record AzureClientSettings
     public ProviderResilienceOptions Resilience { get; init; } = ProviderResilienceOptions.Default;
 
     /// <summary>
-    /// Skips MSAL's instance discovery, which otherwise asks the public cloud's login endpoint about an
-    /// authority host it does not know. Tests set it so that no request leaves 127.0.0.1.
+    /// Skips MSAL's instance discovery, which otherwise sends a request about an unknown authority host to the
+    /// public cloud's login endpoint. Tests set it so that no request leaves 127.0.0.1.
     /// </summary>
     public bool DisableInstanceDiscovery { get; init; }
 

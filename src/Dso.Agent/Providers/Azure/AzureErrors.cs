@@ -8,8 +8,8 @@ namespace Dso.Agent.Providers.Azure;
 
 /// <summary>
 /// Turns an exception of the Azure SDK into a <see cref="ProviderException"/> whose kind decides retries and
-/// health. Messages are built here from the status, the error code and the names involved; the SDK's own
-/// message is not copied, since it can carry a response body.
+/// health. Messages are built here from the status, the error code and the names involved. The SDK's own
+/// message is not copied because it can contain a response body.
 /// </summary>
 internal static class AzureErrors
 {
@@ -52,11 +52,11 @@ internal static class AzureErrors
         {
             401 => (ProviderErrorKind.Unauthenticated, "Key Vault rejected the token; check tenant_id, client_id and client_secret, or the managed identity."),
             403 when innerCode == "SecretDisabled" => (ProviderErrorKind.Deleted, "the secret's current version is disabled. Enable it, or set a new version, in the key vault."),
-            403 => (ProviderErrorKind.AccessDenied, "the identity may not read this secret. Grant it the Key Vault Secrets User role, or get and list permissions on secrets."),
+            403 => (ProviderErrorKind.AccessDenied, "the identity may not read secrets in this key vault. Grant it the Key Vault Secrets User role, or get and list permissions on secrets."),
             404 => (ProviderErrorKind.NotFound, "the secret or version does not exist. Create it, or recover it if it was deleted (az keyvault secret recover), or fix the path in dso.yaml."),
             429 => (ProviderErrorKind.Throttled, "Key Vault is throttling requests; dso retries with backoff."),
             408 or >= 500 => (ProviderErrorKind.Unavailable, "Key Vault failed; dso retries with backoff."),
-            _ => (ProviderErrorKind.Invalid, "this is not an answer dso expects from Key Vault. Check vault_url."),
+            _ => (ProviderErrorKind.Invalid, "this is not a response dso expects from Key Vault. Check vault_url."),
         };
         return new ProviderException(provider, kind, $"Provider {provider}: {operation} for {subject} returned {status}: {advice}", error)
         {

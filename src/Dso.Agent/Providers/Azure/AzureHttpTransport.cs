@@ -7,7 +7,7 @@ namespace Dso.Agent.Providers.Azure;
 
 /// <summary>
 /// The HttpClient that the Key Vault client and the credential share. With ca_file, a server certificate
-/// that the system does not trust is accepted when it chains to one of the file's CA certificates; the host
+/// that the system does not trust is accepted when it chains to one of the file's CA certificates. The host
 /// name is checked either way.
 /// </summary>
 internal static class AzureHttpTransport

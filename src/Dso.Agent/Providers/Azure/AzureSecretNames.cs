@@ -4,10 +4,10 @@ namespace Dso.Agent.Providers.Azure;
 
 /// <summary>
 /// Maps a dso path to a Key Vault secret name and back. Key Vault names allow only ASCII letters, digits and
-/// '-', 1 to 127 characters, and ignore case. The mapping works like percent-encoding with "--" in place of '%':
-/// letters and digits stay as they are, every other character becomes "--" and two lowercase hex digits per
-/// UTF-8 byte ("shop/db" becomes "shop--2fdb"), and a '-' stays as it is only when a letter or digit follows it
-/// (otherwise it becomes "--2d"). So a lone '-' is always followed by a letter or digit and "--" always starts
+/// '-', 1 to 127 characters, and ignore case. The mapping works like percent-encoding with "--" in place of '%'.
+/// Letters and digits stay as they are. Every other character becomes "--" and two lowercase hex digits per
+/// UTF-8 byte, so "shop/db" becomes "shop--2fdb". A '-' stays as it is only when a letter or digit follows it,
+/// and otherwise becomes "--2d". So a lone '-' is always followed by a letter or digit and "--" always starts
 /// an escape, which makes the mapping reversible.
 /// </summary>
 internal static class AzureSecretNames

@@ -61,7 +61,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetCurrentVersions_NewVersion_DetectedWithoutReadingValues()
+    public async Task GetCurrentVersions_NewVersion_ReadsNoValue()
     {
         for (int i = 0; i < 4; i++)
         {
@@ -82,7 +82,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetCurrentVersions_DisabledCurrentVersion_FailsAsDeleted()
+    public async Task GetCurrentVersions_Disabled_FailsAsDeleted()
     {
         _server.SetSecret(KeyVaultName, "old");
         _server.SetSecret(KeyVaultName, "new", enabled: false);
@@ -111,7 +111,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FetchAsync_DeletedSecret_ThrowsNotFoundNamingEverything()
+    public async Task FetchAsync_DeletedSecret_ThrowsNotFound()
     {
         _server.SetSecret(KeyVaultName, Value);
         _server.DeleteSecret(KeyVaultName);
@@ -145,7 +145,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FetchAsync_ServiceUnavailableEveryTime_FailsAsUnavailable()
+    public async Task FetchAsync_Persistent503_ThrowsUnavailable()
     {
         _server.SetSecret(KeyVaultName, Value);
         await using AzureKeyVaultProvider provider = CreateProvider();
@@ -224,7 +224,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetCurrentVersions_PathsDifferingInCase_FailWithoutRequest()
+    public async Task GetCurrentVersions_CaseCollision_FailsEarly()
     {
         await using AzureKeyVaultProvider provider = CreateProvider();
 
@@ -237,7 +237,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Failures_MessagesAndLogs_HoldNoCredentialTokenOrValue()
+    public async Task MessagesAndLogs_HoldNoSecrets()
     {
         _server.SetSecret(KeyVaultName, Value);
         _server.SetSecret("other", "0ther-Value", enabled: false);

@@ -67,7 +67,7 @@ public sealed class AzureProviderConfigTests
     }
 
     [Fact]
-    public void Parse_PathTooLongForKeyVault_IsError()
+    public void Parse_LongAzurePath_IsError()
     {
         string yaml = Provider + "secrets:\n  db:\n    provider: kv\n    path: " + string.Concat(Enumerable.Repeat("a/", 40)) + "\n    targets:\n      containers: [web]\n";
 

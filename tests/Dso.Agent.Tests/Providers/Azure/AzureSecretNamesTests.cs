@@ -36,7 +36,7 @@ public sealed partial class AzureSecretNamesTests
     }
 
     [Fact]
-    public void ToKeyVaultName_RandomPaths_ValidAndReversible()
+    public void ToKeyVaultName_RandomPaths_RoundTrip()
     {
         var random = new Random(20261204);
         int mapped = 0;
@@ -59,7 +59,7 @@ public sealed partial class AzureSecretNamesTests
     }
 
     [Fact]
-    public void ToKeyVaultName_DistinctPaths_CollideOnlyWhenEqualIgnoringCase()
+    public void FindCollisions_RandomPaths_MatchCaseFolding()
     {
         var random = new Random(7);
         var paths = Enumerable.Range(0, 3_000).Select(_ => RandomPath(random, random.Next(1, 4))).Distinct(StringComparer.Ordinal).ToList();

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Dso.Agent.Tests.Providers.Azure;
 
 /// <summary>
-/// An HTTPS server on 127.0.0.1 that stands in for Azure Key Vault (secrets data plane, REST API 7.x) and for
+/// An HTTPS server on 127.0.0.1 that replaces Azure Key Vault (secrets data plane, REST API 7.x) and for
 /// the Microsoft Entra ID token endpoint. It follows the documented wire format: the bearer challenge on a
 /// request without a token, secret bundles and item lists with nextLink, and error bodies
 /// {"error":{"code","message","innererror"}}. It counts value reads so that tests can prove polling reads none.
@@ -52,7 +52,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     /// <summary>The client secret the token endpoint accepts; tests change it to simulate a rotated or expired secret.</summary>
     public string AcceptedClientSecret { get; set; } = "client-secret-Zq8!correct";
 
-    /// <summary>How long each Key Vault request waits before it is answered.</summary>
+    /// <summary>How long the server waits before it handles each Key Vault request.</summary>
     public TimeSpan Delay { get; set; }
 
     public int ValueReads => Volatile.Read(ref _valueReads);
@@ -109,10 +109,10 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes the secret as a soft-delete vault does: every later GET answers 404 SecretNotFound.</summary>
+    /// <summary>Deletes the secret as a soft-delete vault does: every later GET returns 404 SecretNotFound.</summary>
     public void DeleteSecret(string keyVaultName) => _secrets.TryRemove(keyVaultName, out _);
 
-    /// <summary>Answers the next <paramref name="count"/> Key Vault requests with <paramref name="status"/>.</summary>
+    /// <summary>Fails the next <paramref name="count"/> Key Vault requests with HTTP <paramref name="status"/>.</summary>
     public void FailNext(int status, int count)
     {
         for (int i = 0; i < count; i++)
@@ -161,7 +161,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !_issuedTokens.ContainsKey(authorization["Bearer ".Length..]))
         {
             context.Response.Headers.WWWAuthenticate = $"Bearer authorization=\"{BaseUrl}/{TenantId}\", resource=\"{Resource}\"";
-            await WriteErrorAsync(context, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
+            await WriteErrorAsync(context, 401, "Unauthorized", "The request carries no valid bearer token.");
             return;
         }
 
@@ -246,14 +246,14 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
 
         if (stored is null)
         {
-            string what = version is null ? $"(name/id) {name}" : $"(name/id) {name} with version {version}";
-            await WriteErrorAsync(context, 404, "SecretNotFound", $"A secret with {what} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.");
+            string subject = version is null ? name : $"{name} with version {version}";
+            await WriteErrorAsync(context, 404, "SecretNotFound", $"The test vault has no secret {subject}.");
             return;
         }
 
         if (!stored.Enabled)
         {
-            await WriteErrorAsync(context, 403, "Forbidden", "Operation get is not allowed on a disabled secret.", innerCode: "SecretDisabled");
+            await WriteErrorAsync(context, 403, "Forbidden", "The secret is disabled, so its value cannot be read.", innerCode: "SecretDisabled");
             return;
         }
 
@@ -268,14 +268,14 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         Interlocked.Increment(ref _versionListReads);
         if (!_secrets.TryGetValue(name, out List<StoredVersion>? versions))
         {
-            await WriteErrorAsync(context, 404, "SecretNotFound", $"A secret with (name/id) {name} was not found in this key vault.");
+            await WriteErrorAsync(context, 404, "SecretNotFound", $"The test vault has no secret {name}.");
             return;
         }
 
         List<Dictionary<string, object?>> items;
         lock (versions)
         {
-            // Key Vault lists versions in no particular order; the order of the version ids is as good as any.
+            // Key Vault lists versions in no particular order, so the server sorts them by version id.
             items = versions.OrderBy(stored => stored.Version, StringComparer.Ordinal).Select(stored => Item(name, stored)).ToList();
         }
 
