@@ -13,7 +13,10 @@ namespace Dso.Agent.Providers.Azure;
 /// </summary>
 internal static class AzureErrors
 {
-    /// <summary>True for the exceptions that <see cref="Classify"/> handles; cancellation passes through.</summary>
+    /// <summary>
+    /// True for the SDK's failure exceptions. Cancellation is not one of them, because only the caller knows
+    /// whether the attempt's timeout caused it; <see cref="Classify"/> treats any other cancellation as a timeout.
+    /// </summary>
     public static bool IsSdkFailure(Exception error) =>
         error is RequestFailedException or AuthenticationFailedException
             or JsonException or FormatException or HttpRequestException or InvalidOperationException;
@@ -31,6 +34,11 @@ internal static class AzureErrors
             error),
         AuthenticationFailedException failed => FromAuthentication(provider, operation, subject, failed),
         HttpRequestException request => Unreachable(provider, operation, subject, request),
+        OperationCanceledException => new ProviderException(
+            provider,
+            ProviderErrorKind.Unavailable,
+            $"Provider {provider}: {operation} for {subject} timed out in the Azure SDK's network timeout. dso retries with backoff.",
+            error),
         _ => new ProviderException(
             provider,
             ProviderErrorKind.Invalid,
@@ -53,6 +61,8 @@ internal static class AzureErrors
             401 => (ProviderErrorKind.Unauthenticated, "Key Vault rejected the token; check tenant_id, client_id and client_secret, or the managed identity."),
             403 when innerCode == "SecretDisabled" => (ProviderErrorKind.Deleted, "the secret's current version is disabled. Enable it, or set a new version, in the key vault."),
             403 => (ProviderErrorKind.AccessDenied, "the identity may not read secrets in this key vault. Grant it the Key Vault Secrets User role, or get and list permissions on secrets."),
+            // NOTE: a soft-deleted secret also returns 404 SecretNotFound. Telling it apart takes GET /deletedsecrets/{name},
+            // which returns the value and needs a permission readers rarely have, so both count as NotFound.
             404 => (ProviderErrorKind.NotFound, "the secret or version does not exist. Create it, or recover it if it was deleted (az keyvault secret recover), or fix the path in dso.yaml."),
             429 => (ProviderErrorKind.Throttled, "Key Vault is throttling requests; dso retries with backoff."),
             408 or >= 500 => (ProviderErrorKind.Unavailable, "Key Vault failed; dso retries with backoff."),

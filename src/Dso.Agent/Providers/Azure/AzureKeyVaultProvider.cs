@@ -107,6 +107,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
                 $"Provider {Name}: {operation} for {Subject(path, name)} returned an empty value. Set a value in the key vault; dso never delivers an empty secret.");
         }
 
+        // NOTE: the SDK returns the value as a string, which stays in managed memory until collected and cannot be cleared.
         return new SecretPayload(secret.Properties.Version, Encoding.UTF8.GetBytes(secret.Value), isText: true);
     }
 
@@ -221,9 +222,10 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
                     {
                         return await call(attemptToken).ConfigureAwait(false);
                     }
-                    catch (Exception error) when (AzureErrors.IsSdkFailure(error))
+                    catch (Exception error) when (AzureErrors.IsSdkFailure(error) || (error is OperationCanceledException && !attemptToken.IsCancellationRequested))
                     {
-                        // The attempt's timeout can surface inside an SDK exception; Polly must see it as cancellation.
+                        // The attempt's timeout can surface inside an SDK exception, and Polly must see it as cancellation.
+                        // A cancellation that the attempt did not request is the SDK's own network timeout.
                         attemptToken.ThrowIfCancellationRequested();
                         throw AzureErrors.Classify(Name, operation, subject, error);
                     }
@@ -313,7 +315,9 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
     private static void TurnOffRetries(ClientOptions options, ProviderResilienceOptions resilience)
     {
         options.Retry.MaxRetries = 0;
-        options.Retry.NetworkTimeout = resilience.AttemptTimeout;
+
+        // A backstop only: the attempt timeout of ProviderResilience is meant to fire first.
+        options.Retry.NetworkTimeout = resilience.AttemptTimeout * 2;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Provider {Provider}: using Azure Key Vault {VaultUrl} with a {Credential}")]

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Dso.Agent.Configuration;
 using Dso.Agent.Providers;
@@ -163,7 +165,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     public async Task FetchAsync_SlowServer_TimesOut()
     {
         _server.SetSecret(KeyVaultName, Value);
-        var resilience = TestResilience with { AttemptTimeout = TimeSpan.FromMilliseconds(500), MaxRetries = 1 };
+        var resilience = TestResilience with { AttemptTimeout = TimeSpan.FromSeconds(2), MaxRetries = 1 };
         await using AzureKeyVaultProvider provider = CreateProvider(resilience: resilience);
         await provider.CheckConnectionAsync(CancellationToken.None);
         _server.Delay = TimeSpan.FromSeconds(30);
@@ -171,8 +173,24 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
         ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync(Path, null, CancellationToken.None));
 
         Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
-        Assert.Contains("timed out after 0.5 s, 2 times", error.Message, StringComparison.Ordinal);
+        Assert.Contains("timed out after 2 s, 2 times", error.Message, StringComparison.Ordinal);
         Assert.Contains(KeyVaultName, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FetchAsync_ConnectionRefused_ThrowsUnavailable()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using AzureKeyVaultProvider provider = CreateProvider(vaultUrl: $"https://127.0.0.1:{closedPort}/");
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync(Path, null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
+        Assert.Contains($"GET https://127.0.0.1:{closedPort}/secrets/{KeyVaultName}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionError", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -304,12 +322,12 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
 
     private ProviderContext Context() => new(TimeProvider.System, new CapturingLoggerFactory(_logs), _ => null);
 
-    private AzureKeyVaultProvider CreateProvider(string clientSecret = ClientSecret, ProviderResilienceOptions? resilience = null)
+    private AzureKeyVaultProvider CreateProvider(string clientSecret = ClientSecret, ProviderResilienceOptions? resilience = null, string? vaultUrl = null)
     {
         var config = new AzureProviderConfig
         {
             Name = "kv",
-            VaultUrl = new Uri(_server.BaseUrl + "/"),
+            VaultUrl = new Uri(vaultUrl ?? _server.BaseUrl + "/"),
             TenantId = KeyVaultTestServer.TenantId,
             ClientId = KeyVaultTestServer.ClientId,
             ClientSecret = clientSecret,
