@@ -178,6 +178,23 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FetchAsync_Forbidden_ThrowsAccessDeniedWithoutRetry()
+    {
+        _server.SetSecret(KeyVaultName, Value);
+        await using AzureKeyVaultProvider provider = CreateProvider();
+        await provider.CheckConnectionAsync(CancellationToken.None);
+        _server.FailNext(403, 1);
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync(Path, null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.AccessDenied, error.Kind);
+        Assert.Equal(403, error.StatusCode);
+        Assert.Contains("Key Vault Secrets User", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_logs, line => line.Contains("retry", StringComparison.Ordinal));
+        Assert.True(provider.Health.IsHealthy);
+    }
+
+    [Fact]
     public async Task FetchAsync_ConnectionRefused_ThrowsUnavailable()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

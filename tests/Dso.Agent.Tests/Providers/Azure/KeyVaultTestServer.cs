@@ -178,7 +178,13 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
 
         if (_failures.TryDequeue(out int status))
         {
-            await WriteErrorAsync(context, status, status == 429 ? "Throttled" : "ServiceUnavailable", "Injected failure.");
+            string code = status switch
+            {
+                403 => "Forbidden",
+                429 => "Throttled",
+                _ => "ServiceUnavailable",
+            };
+            await WriteErrorAsync(context, status, code, "Injected failure.");
             return;
         }
 
