@@ -275,13 +275,17 @@ internal static partial class AgentConfigLoader
                 reader.Error(mapping.Entries.First(entry => entry.Key == key).KeyNode, mapping.PathOf(key), "does not apply with managed_identity: true, which needs no secret. Remove it, or set managed_identity: false to use a service principal.");
             }
         }
-        else
+        else if (AzureServicePrincipalKeys.Any(mapping.Contains))
         {
+            // None of the three selects the Azure credential chain (environment, workload identity, managed identity).
             foreach (string key in AzureServicePrincipalKeys.Where(key => !mapping.Contains(key)))
             {
-                reader.Missing(mapping, key, "a service principal needs tenant_id, client_id and client_secret; or set managed_identity: true");
+                reader.Missing(mapping, key, "a service principal needs tenant_id, client_id and client_secret; or set managed_identity: true, or remove all three to use the Azure credential chain");
             }
         }
+
+        Uri? authorityHost = mapping["authority_host"] is { } authorityNode ? reader.Url(authorityNode, mapping.PathOf("authority_host"), httpsOnly: true) : null;
+        string? caFile = mapping["ca_file"] is { } caNode ? reader.AbsolutePath(caNode, mapping.PathOf("ca_file")) : null;
 
         return vaultUrl is null
             ? null
@@ -293,8 +297,44 @@ internal static partial class AgentConfigLoader
                 ClientId = clientId,
                 ClientSecret = clientSecret,
                 ManagedIdentity = managedIdentity,
+                AuthorityHost = authorityHost,
+                CaFile = caFile,
             };
     }
+
+    /// <summary>
+    /// Checks that each path of an azure provider's secrets maps to a valid Key Vault name, and that no two paths
+    /// map to the same name, which Key Vault compares without case.
+    /// </summary>
+    private static void CheckAzureSecretNames(ConfigReader reader, ConfigMapping root, IReadOnlyDictionary<string, ProviderConfig> providers, IReadOnlyDictionary<string, SecretConfig> secrets)
+    {
+        foreach (IGrouping<string, SecretConfig> group in secrets.Values.Where(secret => providers.GetValueOrDefault(secret.Provider) is AzureProviderConfig).GroupBy(secret => secret.Provider))
+        {
+            var firstByName = new Dictionary<string, SecretConfig>(StringComparer.OrdinalIgnoreCase);
+            foreach (SecretConfig secret in group)
+            {
+                string keyPath = $"secrets.{secret.Name}.path";
+                long line = LineOfSecretPath(root, secret.Name);
+                if (Providers.Azure.AzureSecretNames.ToKeyVaultName(secret.Path, out string? problem) is not { } name)
+                {
+                    reader.Error(line, keyPath, $"\"{secret.Path}\" {problem}. Shorten the path; see the azure name mapping in docs/configuration.md.");
+                    continue;
+                }
+
+                if (!firstByName.TryAdd(name, secret) && firstByName[name] is { } first && first.Path != secret.Path)
+                {
+                    reader.Error(line, keyPath, $"\"{secret.Path}\" and secrets.{first.Name}.path \"{first.Path}\" (line {LineOfSecretPath(root, first.Name)}) both map to the Key Vault secret {name} of provider {secret.Provider}, because Key Vault names ignore case. Rename one of the two secrets in the vault and its path here.");
+                }
+            }
+        }
+    }
+
+    private static long LineOfSecretPath(ConfigMapping root, string secretName) =>
+        root["secrets"] is YamlMappingNode secrets
+            && secrets.Children.FirstOrDefault(entry => entry.Key is YamlScalarNode { Value: { } key } && key == secretName).Value is YamlMappingNode secret
+            && secret.Children.FirstOrDefault(entry => entry.Key is YamlScalarNode { Value: "path" }).Value is { } pathNode
+            ? pathNode.Start.Line
+            : LineOfKey(root, "secrets");
 
     [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
     private static partial Regex AwsRegionPattern();

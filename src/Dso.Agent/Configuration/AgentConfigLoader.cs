@@ -61,6 +61,7 @@ internal static partial class AgentConfigLoader
         ReadMode(reader, root, path, options);
         IReadOnlyDictionary<string, ProviderConfig> providers = ReadProviders(reader, root);
         IReadOnlyDictionary<string, SecretConfig> secrets = ReadSecrets(reader, root, providers);
+        CheckAzureSecretNames(reader, root, providers, secrets);
         AgentSettings agent = ReadAgent(reader, root);
 
         if (reader.Errors.Count > 0)

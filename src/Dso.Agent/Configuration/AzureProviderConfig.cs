@@ -1,8 +1,8 @@
 namespace Dso.Agent.Configuration;
 
 /// <summary>
-/// Azure Key Vault, reached either with a managed identity or with a service principal
-/// (tenant_id, client_id and client_secret). ToString never shows the client secret.
+/// Azure Key Vault, reached with a managed identity, with a service principal (tenant_id, client_id and
+/// client_secret), or with none of them through the Azure credential chain. ToString never shows the client secret.
 /// </summary>
 internal sealed record AzureProviderConfig : ProviderConfig
 {
@@ -19,6 +19,12 @@ internal sealed record AzureProviderConfig : ProviderConfig
 
     public bool ManagedIdentity { get; init; }
 
+    /// <summary>The Microsoft Entra ID endpoint that issues tokens, for sovereign clouds; null for the public cloud.</summary>
+    public Uri? AuthorityHost { get; init; }
+
+    /// <summary>A PEM file with extra CA certificates to trust for the vault and the authority host.</summary>
+    public string? CaFile { get; init; }
+
     public override string ToString() =>
-        $"AzureProviderConfig {{ Name = {Name}, VaultUrl = {VaultUrl}, TenantId = {TenantId}, ClientId = {ClientId}, ManagedIdentity = {ManagedIdentity} }}";
+        $"AzureProviderConfig {{ Name = {Name}, VaultUrl = {VaultUrl}, TenantId = {TenantId}, ClientId = {ClientId}, ManagedIdentity = {ManagedIdentity}, AuthorityHost = {AuthorityHost}, CaFile = {CaFile} }}";
 }

@@ -9,6 +9,7 @@ internal static class ProviderFactory
     {
         LocalProviderConfig local => new Local.LocalVaultProvider(local, context),
         VaultProviderConfig vault => new HashiCorp.VaultProvider(vault, context),
+        AzureProviderConfig azure => new Azure.AzureKeyVaultProvider(azure, context),
         _ => throw new ProviderException(
             config.Name,
             ProviderErrorKind.Invalid,

@@ -1,0 +1,27 @@
+namespace Dso.Agent.Providers.Azure;
+
+/// <summary>
+/// Settings of the Azure SDK clients that dso.yaml does not expose. <see cref="ProviderFactory"/> uses
+/// <see cref="Default"/>; tests set the rest to reach an in-test server on 127.0.0.1.
+/// </summary>
+internal sealed record AzureClientSettings
+{
+    public static AzureClientSettings Default { get; } = new();
+
+    public ProviderResilienceOptions Resilience { get; init; } = ProviderResilienceOptions.Default;
+
+    /// <summary>
+    /// Skips MSAL's instance discovery, which otherwise sends a request about an unknown authority host to the
+    /// public cloud's login endpoint. Tests set it so that no request leaves 127.0.0.1.
+    /// </summary>
+    public bool DisableInstanceDiscovery { get; init; }
+
+    /// <summary>
+    /// Accepts a Key Vault challenge whose resource is not a parent domain of the vault's host
+    /// (https://vault.azure.net for a vault at 127.0.0.1). Tests only.
+    /// </summary>
+    public bool DisableChallengeResourceVerification { get; init; }
+
+    /// <summary>Wraps the HTTP handler of every SDK call, so that a test can check where each request goes.</summary>
+    public Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler { get; init; }
+}
