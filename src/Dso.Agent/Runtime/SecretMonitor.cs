@@ -153,7 +153,10 @@ internal sealed partial class SecretMonitor
         {
             using SecretPayload payload = await provider.FetchAsync(state.Config.Path, versionId, cancellationToken);
             version = payload.VersionId;
-            value = SecretValueSelection.Select(state.Config, payload);
+
+            // The selected part is a new array that the current value keeps; the payload's own bytes are cleared.
+            SecretPayload selected = SecretValueSelector.Apply(state.Config, payload);
+            value = selected.Value;
         }
         catch (ProviderException error)
         {
