@@ -49,6 +49,8 @@ try
     root.Subcommands.Add(ValidateCommand.Create(context));
     root.Subcommands.Add(DoctorCommand.Create(context));
     root.Subcommands.Add(RotationsCommand.Create(context));
+    root.Subcommands.Add(StatusCommand.Create(context));
+    root.Subcommands.Add(RotateCommand.Create(context));
     root.Subcommands.Add(StateCommand.Create(context));
     root.Options.Add(new Option<string>("--config") { Description = "The dso.yaml to use (default: ./dso.yaml, then ~/.dso/dso.yaml; DSO_CONFIG also sets it)." });
     root.Subcommands.Add(new Command("up", "Resolve dso:// and dsofile:// references and run 'docker compose up' (see dso up --help)."));

@@ -1,0 +1,25 @@
+using Dso.Cli.Commands;
+
+namespace Dso.Cli.AgentApi;
+
+/// <summary>Finds the agent's socket the way the agent does: DSO_SOCKET, else agent.socket in the agent's dso.yaml, else /run/dso/dso.sock.</summary>
+internal static class AgentSocket
+{
+    public static string Resolve(CliContext context)
+    {
+        if (context.Environment("DSO_SOCKET") is { Length: > 0 } socket)
+        {
+            return Path.GetFullPath(socket);
+        }
+
+        try
+        {
+            return AgentStateSettings.Resolve(context).Paths.SocketPath;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // /etc/dso/dso.yaml is 0660 root:dso; a user outside the group then learns about the socket's group instead.
+            return Agent.Configuration.AgentSettings.DefaultSocketPath;
+        }
+    }
+}
