@@ -33,7 +33,6 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
     private readonly PeerAuthorizer _authorizer;
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
-    private ulong _socketInode;
 
     /// <param name="socketPath">The socket file, normally <see cref="AgentPaths.SocketPath"/>.</param>
     /// <param name="control">The running agent.</param>
@@ -73,7 +72,7 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         _app = app;
 
-        _socketInode = SocketFile.Secure(SocketPath, groupId);
+        SocketFile.Secure(SocketPath, groupId);
         if (groupId is null)
         {
             LogGroupMissing(_logger, SocketPath, _authorizer.GroupName, Libc.getegid());
@@ -99,7 +98,7 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
         finally
         {
             await app.DisposeAsync();
-            SocketFile.Remove(SocketPath, _socketInode);
+            SocketFile.Remove(SocketPath);
             LogStopped(_logger, SocketPath);
         }
     }

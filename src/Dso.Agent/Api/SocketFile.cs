@@ -63,11 +63,8 @@ internal static partial class SocketFile
         return true;
     }
 
-    /// <summary>
-    /// Sets the bound socket to 0660 with group <paramref name="groupId"/>, or with the caller's group when it is
-    /// null, and returns the socket's inode number so that <see cref="Remove"/> deletes only this socket.
-    /// </summary>
-    public static ulong Secure(string path, uint? groupId)
+    /// <summary>Sets the bound socket to 0660 with group <paramref name="groupId"/>, or with the caller's group when it is null.</summary>
+    public static void Secure(string path, uint? groupId)
     {
         File.SetUnixFileMode(path, SocketMode);
         if (groupId is { } gid)
@@ -75,21 +72,21 @@ internal static partial class SocketFile
             // An owner of -1 leaves the owner unchanged.
             Libc.Chown(path, -1, (int)gid);
         }
-
-        return Stat(path).Inode;
     }
 
-    /// <summary>Deletes the socket file when it is still the one with <paramref name="inode"/>; a newer agent's socket is left alone.</summary>
-    public static void Remove(string path, ulong inode)
+    /// <summary>
+    /// Deletes the socket file if it is still there. .NET itself unlinks a bound unix socket's path when the socket
+    /// is disposed, so this covers a listener that did not get that far.
+    /// </summary>
+    public static void Remove(string path)
     {
-        (bool exists, bool isSocket, ulong current) = Stat(path);
-        if (exists && isSocket && current == inode)
+        if (Stat(path) is { Exists: true, IsSocket: true })
         {
             File.Delete(path);
         }
     }
 
-    /// <summary>Reads the file type and inode without following a final symlink.</summary>
+    /// <summary>Reads the file type and inode number without following a final symlink.</summary>
     public static (bool Exists, bool IsSocket, ulong Inode) Stat(string path)
     {
         if (statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxTypeAndInode, out Statx buffer) != 0)
