@@ -20,9 +20,14 @@ internal sealed class AgentApiClient : IDisposable
 
     private readonly HttpClient _http;
 
-    public AgentApiClient(string socketPath)
+    private readonly string _groupName;
+
+    /// <param name="socketPath">The agent's socket.</param>
+    /// <param name="groupName">The group whose members may use the agent, named in the permission error.</param>
+    public AgentApiClient(string socketPath, string groupName)
     {
         SocketPath = socketPath;
+        _groupName = groupName;
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = ConnectAsync,
@@ -107,8 +112,8 @@ internal sealed class AgentApiClient : IDisposable
 
     private DsoException ConnectFailure(SocketException exception) => exception.SocketErrorCode == SocketError.AccessDenied
         ? new DsoException(
-            $"Permission denied connecting to the dso agent's socket {SocketPath}. Only root and members of the group 'dso' may use it: " +
-            "add your user to the group ('sudo usermod -aG dso $USER'), log in again, and retry.", exception)
+            $"Permission denied connecting to the dso agent's socket {SocketPath}. Only root and members of the group '{_groupName}' may use it: " +
+            $"add your user to the group ('sudo usermod -aG {_groupName} $USER'), log in again, and retry.", exception)
         : new DsoException(
             $"No dso agent answers on {SocketPath} ({exception.Message}). Start it with 'systemctl start dso-agent' or run 'dso agent'; " +
             "if the agent uses another socket, set DSO_SOCKET or agent.socket in dso.yaml.", exception);

@@ -28,7 +28,7 @@ internal static class RotateCommand
 
     private static async Task<int> RunAsync(CliContext context, string secret, bool json, CancellationToken cancellationToken)
     {
-        using var client = new AgentApiClient(AgentSocket.Resolve(context));
+        using var client = AgentSocket.CreateClient(context);
         if (!json)
         {
             context.Notice($"rotating secret {secret}; waiting for the agent to finish every target...");

@@ -27,7 +27,7 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(CliContext context, bool json, bool watch, CancellationToken cancellationToken)
     {
-        using var client = new AgentApiClient(AgentSocket.Resolve(context));
+        using var client = AgentSocket.CreateClient(context);
         if (!watch)
         {
             AgentStatus status = await client.GetStatusAsync(cancellationToken);
