@@ -110,13 +110,22 @@ internal sealed class AgentApiClient : IDisposable
         }
     }
 
-    private DsoException ConnectFailure(SocketException exception) => exception.SocketErrorCode == SocketError.AccessDenied
-        ? new DsoException(
-            $"Permission denied connecting to the dso agent's socket {SocketPath}. Only root and members of the group '{_groupName}' may use it: " +
-            $"add your user to the group ('sudo usermod -aG {_groupName} $USER'), log in again, and retry.", exception)
-        : new DsoException(
-            $"No dso agent answers on {SocketPath} ({exception.Message}). Start it with 'systemctl start dso-agent' or run 'dso agent'; " +
+    private DsoException ConnectFailure(SocketException exception)
+    {
+        if (exception.SocketErrorCode == SocketError.AccessDenied)
+        {
+            return new DsoException(
+                $"Permission denied connecting to the dso agent's socket {SocketPath}. Only root and members of the group '{_groupName}' may use it: " +
+                $"add your user to the group ('sudo usermod -aG {_groupName} $USER'), log in again, and retry.", exception);
+        }
+
+        string reason = exception.SocketErrorCode == SocketError.ConnectionRefused
+            ? "the socket file exists, but no process accepts connections on it"
+            : File.Exists(SocketPath) ? exception.Message : "the socket file does not exist";
+        return new DsoException(
+            $"No dso agent answers on {SocketPath} ({reason}). Start it with 'systemctl start dso-agent' or run 'dso agent'; " +
             "if the agent uses another socket, set DSO_SOCKET or agent.socket in dso.yaml.", exception);
+    }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, HttpCompletionOption completion, CancellationToken cancellationToken)
     {

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text.Json;
 using Dso.Agent.Runtime;
 using Dso.Agent.Tests.Api;
 using Dso.Cli.Tests.Infrastructure;
+using Dso.Core.IO;
 
 namespace Dso.Cli.Tests.Agent;
 
@@ -199,9 +201,29 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
         DsoResult result = await DsoCli.RunAsync(_home, ["status"], environment: new Dictionary<string, string> { ["DSO_SOCKET"] = missing });
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"No dso agent answers on {missing}", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"No dso agent answers on {missing} (the socket file does not exist)", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("'systemctl start dso-agent'", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("'dso agent'", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_StaleSocket_SaysNothingAccepts()
+    {
+        string stale = Path.Combine(_home.Root, "stale.sock");
+        string keep = stale + ".keep";
+        using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            // .NET unlinks a bound socket's path on dispose; a second hard link keeps the file, as a killed agent leaves it.
+            listener.Bind(new UnixDomainSocketEndPoint(stale));
+            Assert.True(Libc.TryLinkNoReplace(stale, keep));
+        }
+
+        File.Move(keep, stale);
+
+        DsoResult result = await DsoCli.RunAsync(_home, ["status"], environment: new Dictionary<string, string> { ["DSO_SOCKET"] = stale });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"No dso agent answers on {stale} (the socket file exists, but no process accepts connections on it)", result.StandardError, StringComparison.Ordinal);
     }
 
     private static async Task<string?> ReadLineAsync(Process process) =>
