@@ -5,7 +5,7 @@ using Dso.Agent.Runtime;
 
 namespace Dso.Agent.Api;
 
-/// <summary>Source-generated JSON for every body the agent's local API reads or writes; the dso CLI uses it too.</summary>
+/// <summary>Source-generated JSON for every body the agent's local API reads or writes, used by the dso CLI too.</summary>
 [JsonSerializable(typeof(AgentStatus))]
 [JsonSerializable(typeof(ManualRotationResult))]
 [JsonSerializable(typeof(RotateRequest))]
@@ -23,5 +23,5 @@ internal sealed record RotateRequest([property: JsonPropertyName("secret")] stri
 /// <summary>The body of GET /v1/rotations: journal records, newest first.</summary>
 internal sealed record RotationList([property: JsonPropertyName("rotations")] IReadOnlyList<RotationRecord> Rotations);
 
-/// <summary>The body of every error response; <see cref="Error"/> names the request and says what to do, and never carries a secret value.</summary>
+/// <summary>The body of every error response. <see cref="Error"/> names the request and the next step, and never contains a secret value.</summary>
 internal sealed record ApiError([property: JsonPropertyName("error")] string Error);

@@ -112,7 +112,7 @@ internal sealed partial class AgentApiServer
         await WriteJsonAsync(context, StatusCodes.Status200OK, new RotationList(records), AgentApiJsonContext.Default.RotationList);
     }
 
-    /// <summary>POST /v1/rotate with {"secret":"name"}: rotates now and answers when every target has finished or failed.</summary>
+    /// <summary>POST /v1/rotate with {"secret":"name"}: rotates now and responds when every target has finished or failed.</summary>
     private async Task RotateAsync(HttpContext context)
     {
         RotateRequest? body;

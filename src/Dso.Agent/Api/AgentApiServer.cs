@@ -15,13 +15,13 @@ namespace Dso.Agent.Api;
 
 /// <summary>
 /// The agent's local API: HTTP/1.1 and JSON on a unix socket (Kestrel), for dso status and dso rotate. Only root and
-/// members of the group (dso by default) may connect: the socket file is 0660 with that group, and every connection's
-/// SO_PEERCRED is checked as well, so a socket whose mode was loosened still turns other users away with 403.
+/// members of the group (dso by default) may use it. The socket file is 0660 with that group, and each connection's
+/// SO_PEERCRED is checked too, so other users get 403 even from a socket whose mode was loosened.
 /// </summary>
 /// <remarks>Start once with <see cref="StartAsync"/> and stop with <see cref="StopAsync"/>, which deletes the socket file.</remarks>
 internal sealed partial class AgentApiServer : IAsyncDisposable
 {
-    /// <summary>Limit for request bodies; the only body, {"secret":"name"}, is far smaller.</summary>
+    /// <summary>Limit for request bodies, far above the only body, {"secret":"name"}.</summary>
     private const long MaxRequestBodyBytes = 64 * 1024;
 
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
@@ -113,7 +113,7 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(_loggerFactory);
-        // The agent handles SIGTERM and Ctrl-C itself; the host's default console lifetime would take them over.
+        // The agent handles SIGTERM and Ctrl-C itself, so the host's default console lifetime must not take them over.
         builder.Services.AddSingleton<IHostLifetime, ExternalLifetime>();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         builder.WebHost.UseKestrelCore();

@@ -17,12 +17,12 @@ internal sealed class PeerAuthorizer(string groupName)
         }
 
         (string Name, uint PrimaryGroupId)? user = UnixAccounts.FindUser(peer.Uid);
-        string who = user is { } found ? $"uid {peer.Uid} ({found.Name})" : $"uid {peer.Uid}";
+        string peerName = user is { } found ? $"uid {peer.Uid} ({found.Name})" : $"uid {peer.Uid}";
         uint? groupId = UnixAccounts.FindGroupId(GroupName);
         if (groupId is null)
         {
             return new PeerDecision(peer, Allowed: false, user?.Name,
-                $"{who} is not root, and the group '{GroupName}' does not exist on this host. Run 'dso bootstrap agent' to create the group, then add the user to it.");
+                $"{peerName} is not root, and the group '{GroupName}' does not exist on this host. Run 'dso bootstrap agent' to create the group, then add the user to it.");
         }
 
         if (IsMember(peer, user, groupId.Value))
@@ -33,7 +33,7 @@ internal sealed class PeerAuthorizer(string groupName)
         string fix = user is { } named
             ? $"Add the user to the group with 'sudo usermod -aG {GroupName} {named.Name}', log in again, and retry."
             : $"Run the command as a user in the group '{GroupName}', or as root.";
-        return new PeerDecision(peer, Allowed: false, user?.Name, $"{who} is not root and not in the group '{GroupName}'. {fix}");
+        return new PeerDecision(peer, Allowed: false, user?.Name, $"{peerName} is not root and not in the group '{GroupName}'. {fix}");
     }
 
     private static bool IsMember(PeerCredentials peer, (string Name, uint PrimaryGroupId)? user, uint groupId)

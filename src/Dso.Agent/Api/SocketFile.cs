@@ -11,7 +11,7 @@ namespace Dso.Agent.Api;
 /// </summary>
 internal static partial class SocketFile
 {
-    /// <summary>0660: the owner (root) and the group may connect; connecting to a unix socket needs write permission.</summary>
+    /// <summary>0660: the owner (root) and the group may connect, because connecting to a unix socket needs write permission.</summary>
     public const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
 
     /// <summary>0750 for a parent directory that dso creates.</summary>
@@ -124,7 +124,7 @@ internal static partial class SocketFile
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(int directoryFd, string path, int flags, uint mask, out Statx buffer);
 
-    /// <summary>The start of struct statx (linux/stat.h), the same on every architecture; 256 bytes in all.</summary>
+    /// <summary>The start of struct statx (linux/stat.h), which is the same on every architecture and 256 bytes in all.</summary>
     [StructLayout(LayoutKind.Sequential, Size = 256)]
     private struct Statx
     {

@@ -13,7 +13,7 @@ internal static partial class UnixAccounts
 
     private const int InitialBufferSize = 1024;
 
-    /// <summary>Upper bound for the lookup buffer; a larger entry is reported as an error rather than grown forever.</summary>
+    /// <summary>Maximum lookup buffer size. A larger entry is reported as an error instead of growing the buffer without end.</summary>
     private const int MaxBufferSize = 1024 * 1024;
 
     /// <summary>Returns the id of the group named <paramref name="name"/>, or null when no such group exists.</summary>
@@ -92,7 +92,7 @@ internal static partial class UnixAccounts
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int getgrouplist(string user, uint group, [In, Out] uint[] groups, ref int count);
 
-    /// <summary>struct group (grp.h); its pointers point into the caller's buffer.</summary>
+    /// <summary>struct group (grp.h), whose pointers point into the caller's buffer.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct GroupEntry
     {
@@ -102,7 +102,7 @@ internal static partial class UnixAccounts
         public nint Members;
     }
 
-    /// <summary>struct passwd (pwd.h); its pointers point into the caller's buffer.</summary>
+    /// <summary>struct passwd (pwd.h), whose pointers point into the caller's buffer.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct PasswdEntry
     {

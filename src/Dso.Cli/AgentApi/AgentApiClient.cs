@@ -11,11 +11,11 @@ namespace Dso.Cli.AgentApi;
 
 /// <summary>
 /// A client of the agent's local API on its unix socket. Every failure becomes a <see cref="DsoException"/> that
-/// names the socket, the API path and the HTTP status, and says what to do.
+/// names the socket, the API path, the HTTP status and the next step.
 /// </summary>
 internal sealed class AgentApiClient : IDisposable
 {
-    /// <summary>Time to wait for a status answer; a rotation or a stream has no limit but Ctrl-C.</summary>
+    /// <summary>Timeout of a status request. A rotation or a stream waits until it ends or Ctrl-C is pressed.</summary>
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http;
@@ -123,7 +123,7 @@ internal sealed class AgentApiClient : IDisposable
             ? "the socket file exists, but no process accepts connections on it"
             : File.Exists(SocketPath) ? exception.Message : "the socket file does not exist";
         return new DsoException(
-            $"No dso agent answers on {SocketPath} ({reason}). Start it with 'systemctl start dso-agent' or run 'dso agent'; " +
+            $"No dso agent is listening on {SocketPath} ({reason}). Start it with 'systemctl start dso-agent' or run 'dso agent'; " +
             "if the agent uses another socket, set DSO_SOCKET or agent.socket in dso.yaml.", exception);
     }
 
@@ -144,7 +144,7 @@ internal sealed class AgentApiClient : IDisposable
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested || exception.InnerException is TimeoutException)
         {
-            throw new DsoException($"The dso agent on {SocketPath} did not answer {method} {path} in time. Check the agent's log ('journalctl -u dso-agent').", exception);
+            throw new DsoException($"The dso agent on {SocketPath} did not respond to {method} {path} within the timeout. Check the agent's log ('journalctl -u dso-agent').", exception);
         }
     }
 
@@ -160,11 +160,11 @@ internal sealed class AgentApiClient : IDisposable
         try
         {
             return JsonSerializer.Deserialize(json, typeInfo)
-                ?? throw new DsoException($"The dso agent on {SocketPath} answered {path} with null instead of a JSON object.");
+                ?? throw new DsoException($"The dso agent on {SocketPath} returned null instead of a JSON object for {path}.");
         }
         catch (JsonException exception)
         {
-            throw new DsoException($"The dso agent on {SocketPath} answered {path} with JSON this dso cannot read (line {exception.LineNumber + 1}). Use the same dso version for the CLI and the agent.", exception);
+            throw new DsoException($"The dso agent on {SocketPath} returned JSON for {path} that this dso cannot read (line {exception.LineNumber + 1}). Use the same dso version for the CLI and the agent.", exception);
         }
     }
 
@@ -188,6 +188,6 @@ internal sealed class AgentApiClient : IDisposable
 
         int status = (int)response.StatusCode;
         message ??= $"{response.ReasonPhrase} (the body is not a dso error object)";
-        throw new DsoException($"The dso agent on {SocketPath} answered {response.RequestMessage?.Method} {path} with HTTP {status}: {message}");
+        throw new DsoException($"The dso agent on {SocketPath} responded to {response.RequestMessage?.Method} {path} with HTTP {status}: {message}");
     }
 }

@@ -5,7 +5,7 @@ namespace Dso.Cli.AgentApi;
 /// <summary>Finds the agent's socket the way the agent does: DSO_SOCKET, else agent.socket in the agent's dso.yaml, else /run/dso/dso.sock.</summary>
 internal static class AgentSocket
 {
-    /// <summary>Creates a client for the agent's socket; the group name comes from DSO_GROUP, else dso.</summary>
+    /// <summary>Creates a client for the agent's socket, with the group name from DSO_GROUP, else dso.</summary>
     public static AgentApiClient CreateClient(CliContext context) =>
         new(Resolve(context), Agent.Configuration.AgentPaths.Resolve(context.Environment).Group);
 
@@ -22,7 +22,7 @@ internal static class AgentSocket
         }
         catch (UnauthorizedAccessException)
         {
-            // /etc/dso/dso.yaml is 0660 root:dso; a user outside the group then learns about the socket's group instead.
+            // /etc/dso/dso.yaml is 0660 root:dso, so a user outside the group gets the socket's permission error instead.
             return Agent.Configuration.AgentSettings.DefaultSocketPath;
         }
     }

@@ -6,7 +6,7 @@ using Dso.Cli.AgentApi;
 
 namespace Dso.Cli.Commands;
 
-/// <summary>dso rotate SECRET: asks the running agent to rotate a secret now, and prints each target's outcome.</summary>
+/// <summary>dso rotate SECRET: requests a rotation of the secret from the running agent and prints each target's outcome.</summary>
 internal static class RotateCommand
 {
     public static Command Create(CliContext context)

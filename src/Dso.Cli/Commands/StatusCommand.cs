@@ -9,7 +9,7 @@ namespace Dso.Cli.Commands;
 /// <summary>dso status: the running agent's providers, secrets, targets and rotations in flight, from its unix socket.</summary>
 internal static class StatusCommand
 {
-    /// <summary>ANSI: cursor home, then clear the screen; used between snapshots of --watch on a terminal.</summary>
+    /// <summary>ANSI cursor home and clear screen, written between snapshots of --watch on a terminal.</summary>
     private const string ClearScreen = "\u001b[H\u001b[2J";
 
     public static Command Create(CliContext context)

@@ -197,7 +197,7 @@ public sealed class AgentApiServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StatusStream_StatusChanged_SendsOneSnapshotPerChange()
+    public async Task StatusStream_Changes_SendsSnapshotEach()
     {
         using HttpResponseMessage response = await _client.GetAsync("/v1/status/stream", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);

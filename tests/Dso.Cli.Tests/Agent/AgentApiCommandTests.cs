@@ -79,7 +79,7 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
             using JsonDocument last = JsonDocument.Parse(third!);
             Assert.Equal(0, last.RootElement.GetProperty("rotations_in_flight").GetArrayLength());
 
-            // Ctrl-C in a terminal sends SIGINT; --watch then ends with exit code 0.
+            // Ctrl-C in a terminal sends SIGINT, after which --watch ends with exit code 0.
             (int killExit, _, string killError) = AgentTestRoot.Run("kill", "-s", "INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.True(killExit == 0, killError);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -185,23 +185,23 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Rotate_UnknownSecret_Exit1NamingSecretPathAndStatus()
+    public async Task Rotate_UnknownSecret_PrintsAgentError()
     {
         DsoResult result = await DsoCli.RunAsync(_home, ["rotate", "no_such_secret"]);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"The dso agent on {_server.SocketPath} answered POST /v1/rotate with HTTP 404: The secret no_such_secret is not configured", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"The dso agent on {_server.SocketPath} responded to POST /v1/rotate with HTTP 404: The secret no_such_secret is not configured", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Status_NoAgent_NamesSocketAndHowToStart()
+    public async Task Status_NoAgent_SaysHowToStart()
     {
         string missing = Path.Combine(_home.Root, "nothing-here.sock");
 
         DsoResult result = await DsoCli.RunAsync(_home, ["status"], environment: new Dictionary<string, string> { ["DSO_SOCKET"] = missing });
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"No dso agent answers on {missing} (the socket file does not exist)", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"No dso agent is listening on {missing} (the socket file does not exist)", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("'systemctl start dso-agent'", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("'dso agent'", result.StandardError, StringComparison.Ordinal);
     }
@@ -213,7 +213,7 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
         string keep = stale + ".keep";
         using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
-            // .NET unlinks a bound socket's path on dispose; a second hard link keeps the file, as a killed agent leaves it.
+            // .NET unlinks a bound socket's path on dispose, so a second hard link keeps the file, as a killed agent leaves it.
             listener.Bind(new UnixDomainSocketEndPoint(stale));
             Assert.True(Libc.TryLinkNoReplace(stale, keep));
         }
@@ -223,7 +223,7 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
         DsoResult result = await DsoCli.RunAsync(_home, ["status"], environment: new Dictionary<string, string> { ["DSO_SOCKET"] = stale });
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"No dso agent answers on {stale} (the socket file exists, but no process accepts connections on it)", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"No dso agent is listening on {stale} (the socket file exists, but no process accepts connections on it)", result.StandardError, StringComparison.Ordinal);
     }
 
     private static async Task<string?> ReadLineAsync(Process process) =>

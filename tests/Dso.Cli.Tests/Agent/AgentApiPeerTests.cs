@@ -5,15 +5,15 @@ using Dso.Cli.Tests.Infrastructure;
 namespace Dso.Cli.Tests.Agent;
 
 /// <summary>
-/// Who may use the agent's socket: dso status run as uid 65534 (nobody, group nogroup) through setpriv, against a
-/// server whose group is either a fresh group that nobody is not in, or nogroup. The tests run as root.
+/// Which users may use the agent's socket: dso runs as uid 65534 (user nobody, group nogroup) through setpriv, against a
+/// server whose group is either a new empty group or nogroup. The tests run as root.
 /// </summary>
 public sealed class AgentApiPeerTests
 {
     private const int NobodyUid = 65534;
 
     [Fact]
-    public async Task Status_OtherUserOutsideGroup_SocketModeDeniesConnect()
+    public async Task Status_OutsideGroup_ConnectDenied()
     {
         using var group = new TemporaryGroup();
         await using ApiTestServer server = await new ApiTestServer(group.Name).StartAsync();
@@ -27,7 +27,7 @@ public sealed class AgentApiPeerTests
     }
 
     [Fact]
-    public async Task Status_OtherUserOutsideGroup_WorldWritableSocket_PeerCheckReturns403()
+    public async Task Status_OutsideGroupOpenSocket_Returns403()
     {
         using var group = new TemporaryGroup();
         await using ApiTestServer server = await new ApiTestServer(group.Name).StartAsync();
@@ -37,13 +37,13 @@ public sealed class AgentApiPeerTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Empty(result.StandardOutput);
-        Assert.Contains($"answered GET /v1/status with HTTP 403: The dso agent rejected GET /v1/status: uid {NobodyUid} (nobody) is not root and not in the group '{group.Name}'", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"responded to GET /v1/status with HTTP 403: The dso agent rejected GET /v1/status: uid {NobodyUid} (nobody) is not root and not in the group '{group.Name}'", result.StandardError, StringComparison.Ordinal);
         Assert.Contains($"'sudo usermod -aG {group.Name} nobody'", result.StandardError, StringComparison.Ordinal);
         Assert.Contains(server.LogLines, line => line.StartsWith($"Warning: Rejected a connection to the agent API from uid {NobodyUid} (gid {NobodyUid}", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Rotate_OtherUserOutsideGroup_WorldWritableSocket_RotatesNothing()
+    public async Task Rotate_OutsideGroupOpenSocket_RotatesNothing()
     {
         using var group = new TemporaryGroup();
         await using ApiTestServer server = await new ApiTestServer(group.Name).StartAsync();
@@ -52,12 +52,12 @@ public sealed class AgentApiPeerTests
         ProcessResult result = await RunAsNobodyAsync(server, "rotate", "db_password", group.Name);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("answered POST /v1/rotate with HTTP 403", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("responded to POST /v1/rotate with HTTP 403", result.StandardError, StringComparison.Ordinal);
         Assert.Empty(server.Control.RotateCalls);
     }
 
     [Fact]
-    public async Task Status_OtherUserInGroup_Allowed()
+    public async Task Status_InGroup_Allowed()
     {
         await using ApiTestServer server = await new ApiTestServer("nogroup").StartAsync();
 
@@ -67,7 +67,7 @@ public sealed class AgentApiPeerTests
         Assert.Contains("\"pid\": 4242", result.StandardOutput, StringComparison.Ordinal);
     }
 
-    /// <summary>Runs dso COMMAND OPTION as uid and gid 65534 with no supplementary groups; DSO_GROUP names the server's group.</summary>
+    /// <summary>Runs dso COMMAND OPTION as uid and gid 65534 with no supplementary groups. DSO_GROUP names the server's group.</summary>
     private static Task<ProcessResult> RunAsNobodyAsync(ApiTestServer server, string command, string option, string groupName) =>
         ExternalProcess.RunAsync(
             "setpriv",
