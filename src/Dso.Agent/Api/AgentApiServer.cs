@@ -1,6 +1,7 @@
 using Dso.Agent.Configuration;
 using Dso.Agent.Journal;
 using Dso.Agent.Runtime;
+using Dso.Core;
 using Dso.Core.IO;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace Dso.Agent.Api;
 
@@ -18,8 +20,11 @@ namespace Dso.Agent.Api;
 /// members of the group (dso by default) may use it. The socket file is 0660 with that group, and each connection's
 /// SO_PEERCRED is checked too, so other users get 403 even from a socket whose mode was loosened.
 /// </summary>
-/// <remarks>Start once with <see cref="StartAsync"/> and stop with <see cref="StopAsync"/>, which deletes the socket file.</remarks>
-internal sealed partial class AgentApiServer : IAsyncDisposable
+/// <remarks>
+/// Start once with <see cref="StartAsync"/> and stop with <see cref="StopAsync"/>, which deletes the socket file. A generic
+/// host can run it as an <see cref="IHostedService"/> instead.
+/// </remarks>
+internal sealed partial class AgentApiServer : IHostedService, IAsyncDisposable
 {
     /// <summary>Limit for request bodies, far above the only body, {"secret":"name"}.</summary>
     private const long MaxRequestBodyBytes = 64 * 1024;
@@ -33,6 +38,7 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
     private readonly PeerAuthorizer _authorizer;
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
+    private SafeFileHandle? _socketLock;
 
     /// <param name="socketPath">The socket file, normally <see cref="AgentPaths.SocketPath"/>.</param>
     /// <param name="control">The running agent.</param>
@@ -51,10 +57,8 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
 
     public string SocketPath { get; }
 
-    /// <summary>
-    /// Prepares the socket path, binds it and sets its mode and group.
-    /// </summary>
-    /// <exception cref="Core.DsoException">Another agent accepts connections on the socket, or the path is not a socket.</exception>
+    /// <summary>Locks and prepares the socket path, binds it and sets its mode and group.</summary>
+    /// <exception cref="DsoException">Another agent holds the socket's lock or accepts connections on it, or the path is not a socket.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_app is not null)
@@ -63,15 +67,30 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
         }
 
         uint? groupId = UnixAccounts.FindGroupId(_authorizer.GroupName);
-        if (await SocketFile.PrepareAsync(SocketPath, groupId, cancellationToken))
+        SocketFile.EnsureDirectory(SocketPath, groupId);
+        SafeFileHandle socketLock = SocketFile.TryLock(SocketPath)
+            ?? throw new DsoException($"Another dso agent holds the lock {SocketPath}.lock, so it serves or is about to serve {SocketPath}. Stop it first ('systemctl stop dso-agent'), or set agent.socket in dso.yaml (or DSO_SOCKET) to another path.");
+        try
         {
-            LogStaleSocketRemoved(_logger, SocketPath);
+            if (await SocketFile.RemoveStaleAsync(SocketPath, cancellationToken))
+            {
+                LogStaleSocketRemoved(_logger, SocketPath);
+            }
+
+            WebApplication app = Build();
+            await app.StartAsync(cancellationToken);
+            _app = app;
+        }
+        catch
+        {
+            socketLock.Dispose();
+            throw;
         }
 
-        WebApplication app = Build();
-        await app.StartAsync(cancellationToken);
-        _app = app;
+        _socketLock = socketLock;
 
+        // Until this chmod the socket has the mode the umask gives it. With the usual umask 022 that is 0755, and
+        // connecting needs write permission, so only root can connect in between, and the peer check applies anyway.
         SocketFile.Secure(SocketPath, groupId);
         if (groupId is null)
         {
@@ -99,6 +118,8 @@ internal sealed partial class AgentApiServer : IAsyncDisposable
         {
             await app.DisposeAsync();
             SocketFile.Remove(SocketPath);
+            _socketLock?.Dispose();
+            _socketLock = null;
             LogStopped(_logger, SocketPath);
         }
     }

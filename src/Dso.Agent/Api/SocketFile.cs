@@ -2,12 +2,13 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Dso.Core;
 using Dso.Core.IO;
+using Microsoft.Win32.SafeHandles;
 
 namespace Dso.Agent.Api;
 
 /// <summary>
-/// The socket file's life around Kestrel's bind: the parent directory before it, the replacement of a socket left
-/// by a dead agent, the mode and group after it, and the removal at stop.
+/// The socket file's life around Kestrel's bind: the parent directory and a lock before it, the replacement of a
+/// socket left by a dead agent, the mode and group after it, and the removal at stop.
 /// </summary>
 internal static partial class SocketFile
 {
@@ -25,24 +26,56 @@ internal static partial class SocketFile
     private const int TypeMask = 0xF000;
     private const int TypeSocket = 0xC000;
     private const int NoSuchFile = 2;
+    private const int Interrupted = 4;
+    private const int WouldBlock = 11;
 
-    /// <summary>
-    /// Creates the parent directory when it is missing (0750, group <paramref name="groupId"/> when running as root)
-    /// and removes a socket file that no process listens on. Returns true when it removed such a stale socket.
-    /// </summary>
-    /// <exception cref="DsoException">The path is not a socket, or another process (another agent) accepts connections on it.</exception>
-    public static async Task<bool> PrepareAsync(string path, uint? groupId, CancellationToken cancellationToken)
+    /// <summary>Creates the socket's parent directory when it is missing: 0750, with group <paramref name="groupId"/> when running as root.</summary>
+    public static void EnsureDirectory(string path, uint? groupId)
     {
         string directory = Path.GetDirectoryName(path)!;
-        if (!Directory.Exists(directory))
+        if (Directory.Exists(directory))
         {
-            Directory.CreateDirectory(directory, DirectoryMode);
-            if (Libc.geteuid() == 0 && groupId is { } gid)
-            {
-                Libc.Chown(directory, 0, (int)gid);
-            }
+            return;
         }
 
+        Directory.CreateDirectory(directory, DirectoryMode);
+        if (Libc.geteuid() == 0 && groupId is { } gid)
+        {
+            Libc.Chown(directory, 0, (int)gid);
+        }
+    }
+
+    /// <summary>
+    /// Takes a non-blocking flock on PATH.lock, which the agent holds while it serves the socket, so that two agents
+    /// starting at once cannot both replace the socket. Returns null when another process holds the lock.
+    /// </summary>
+    public static SafeFileHandle? TryLock(string path)
+    {
+        string lockPath = path + ".lock";
+        SafeFileHandle handle = Libc.OpenLockFile(lockPath);
+        while (Libc.flock(handle, Libc.LockExclusive | Libc.LockNonBlocking) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Interrupted)
+            {
+                continue;
+            }
+
+            handle.Dispose();
+            return errno == WouldBlock
+                ? null
+                : throw new IOException($"Failed to lock {lockPath}: {Marshal.GetPInvokeErrorMessage(errno)}.");
+        }
+
+        return handle;
+    }
+
+    /// <summary>
+    /// Removes a socket file that no process listens on, left by an agent that died. Returns true when it removed one.
+    /// </summary>
+    /// <exception cref="DsoException">The path is not a socket, or another process accepts connections on it.</exception>
+    public static async Task<bool> RemoveStaleAsync(string path, CancellationToken cancellationToken)
+    {
         (bool exists, bool isSocket, _) = Stat(path);
         if (!exists)
         {

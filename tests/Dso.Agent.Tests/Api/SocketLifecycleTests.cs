@@ -82,9 +82,38 @@ public sealed class SocketLifecycleTests
 
         DsoException error = await Assert.ThrowsAsync<DsoException>(() => second.StartAsync());
 
-        Assert.Contains($"accepts connections on {first.SocketPath}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Another dso agent holds the lock {first.SocketPath}.lock", error.Message, StringComparison.Ordinal);
         Assert.Equal(inode, SocketFile.Stat(first.SocketPath).Inode);
         using HttpClient client = first.CreateClient();
+        using HttpResponseMessage response = await client.GetAsync("/v1/status");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Start_LiveListenerWithoutLock_NotDisplaced()
+    {
+        await using var server = new ApiTestServer();
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(server.SocketPath));
+        listener.Listen();
+
+        DsoException error = await Assert.ThrowsAsync<DsoException>(() => server.StartAsync());
+
+        Assert.Contains($"accepts connections on {server.SocketPath}", error.Message, StringComparison.Ordinal);
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(server.SocketPath));
+    }
+
+    [Fact]
+    public async Task Start_AfterStop_TakesLockAgain()
+    {
+        await using ApiTestServer first = await new ApiTestServer().StartAsync();
+        await first.Server.StopAsync(CancellationToken.None);
+        await using var second = new ApiTestServer(socketPath: first.SocketPath);
+
+        await second.StartAsync();
+
+        using HttpClient client = second.CreateClient();
         using HttpResponseMessage response = await client.GetAsync("/v1/status");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
