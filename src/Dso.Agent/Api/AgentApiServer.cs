@@ -69,7 +69,7 @@ internal sealed partial class AgentApiServer : IHostedService, IAsyncDisposable
         uint? groupId = UnixAccounts.FindGroupId(_authorizer.GroupName);
         SocketFile.EnsureDirectory(SocketPath, groupId);
         SafeFileHandle socketLock = SocketFile.TryLock(SocketPath)
-            ?? throw new DsoException($"Another dso agent holds the lock {SocketPath}.lock, so it serves or is about to serve {SocketPath}. Stop it first ('systemctl stop dso-agent'), or set agent.socket in dso.yaml (or DSO_SOCKET) to another path.");
+            ?? throw new DsoException($"Another dso agent holds the lock {SocketPath}.lock and is running on {SocketPath}. Stop it first ('systemctl stop dso-agent'), or set agent.socket in dso.yaml (or DSO_SOCKET) to another path.");
         try
         {
             if (await SocketFile.RemoveStaleAsync(SocketPath, cancellationToken))

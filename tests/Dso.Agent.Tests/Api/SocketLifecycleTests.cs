@@ -82,7 +82,7 @@ public sealed class SocketLifecycleTests
 
         DsoException error = await Assert.ThrowsAsync<DsoException>(() => second.StartAsync());
 
-        Assert.Contains($"Another dso agent holds the lock {first.SocketPath}.lock", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Another dso agent holds the lock {first.SocketPath}.lock and is running on {first.SocketPath}", error.Message, StringComparison.Ordinal);
         Assert.Equal(inode, SocketFile.Stat(first.SocketPath).Inode);
         using HttpClient client = first.CreateClient();
         using HttpResponseMessage response = await client.GetAsync("/v1/status");
