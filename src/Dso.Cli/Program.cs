@@ -50,6 +50,8 @@ try
     root.Subcommands.Add(ValidateCommand.Create(context));
     root.Subcommands.Add(DoctorCommand.Create(context));
     root.Subcommands.Add(RotationsCommand.Create(context));
+    root.Subcommands.Add(StatusCommand.Create(context));
+    root.Subcommands.Add(RotateCommand.Create(context));
     root.Subcommands.Add(StateCommand.Create(context));
     root.Subcommands.Add(AgentCommand.Create(context));
     root.Subcommands.Add(ProviderCommand.Create(context));
