@@ -1,4 +1,5 @@
 using Docker.DotNet;
+using Dso.Agent.Api;
 using Dso.Agent.Journal;
 using Dso.Agent.Locks;
 using Dso.Agent.Providers;
@@ -23,6 +24,8 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<ISecretProvider> _providers = [];
     private DockerClient? _docker;
+    private AgentApiServer? _api;
+    private RotationJournal? _journal;
     private Task? _run;
 
     public AgentService(AgentStartup startup, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
@@ -47,6 +50,8 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
         }
 
         Coordinator = Build();
+        _api = new AgentApiServer(_startup.Paths.SocketPath, Coordinator, _journal!, _loggers, _startup.Paths.Group);
+        await _api.StartAsync(cancellationToken);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Coordinator.Ready += (_, _) => ready.TrySetResult();
         _run = Task.Run(() => RunAsync(Coordinator), CancellationToken.None);
@@ -60,6 +65,11 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
+        if (_api is not null)
+        {
+            await _api.StopAsync(cancellationToken);
+        }
+
         if (_run is not null)
         {
             await _run.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -69,6 +79,11 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stopping.Dispose();
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+
         Coordinator?.Dispose();
         foreach (ISecretProvider provider in _providers)
         {
@@ -96,6 +111,7 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
         _docker = DockerEngine.CreateClient(_startup.Environment);
         DockerClient docker = _docker;
         RotationJournal journal = RotationJournal.Open(Path.Combine(_startup.Paths.StateDirectory, RotationJournal.FileName), time);
+        _journal = journal;
         var locks = new LockManager(_startup.Paths.LockDirectory, config.Agent.StaleAfter, time, _loggers.CreateLogger("dso.locks"));
         var files = new AgentSecretFiles(_startup.SecretFileRoot, _startup.AllowDiskBackedSecretFiles);
         ILogger dockerLogger = _loggers.CreateLogger("dso.docker");
