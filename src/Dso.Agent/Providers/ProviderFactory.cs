@@ -8,6 +8,7 @@ internal static class ProviderFactory
     public static ISecretProvider Create(ProviderConfig config, ProviderContext context) => config switch
     {
         LocalProviderConfig local => new Local.LocalVaultProvider(local, context),
+        AwsProviderConfig aws => new Aws.AwsSecretsManagerProvider(aws, context),
         _ => throw new ProviderException(
             config.Name,
             ProviderErrorKind.Invalid,
