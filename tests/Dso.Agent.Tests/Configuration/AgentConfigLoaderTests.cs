@@ -332,6 +332,16 @@ public sealed class AgentConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_AwsProviderWithoutRegion_LeavesRegionToEnvironment()
+    {
+        AgentConfig config = Parse("mode: agent\nproviders:\n  a:\n    type: aws\n    profile: dso\n");
+
+        var provider = Assert.IsType<AwsProviderConfig>(config.Providers["a"]);
+        Assert.Null(provider.Region);
+        Assert.Equal("dso", provider.Profile);
+    }
+
+    [Fact]
     public void Load_FileOnDisk_ReportsItsPath()
     {
         string directory = Directory.CreateTempSubdirectory("dso-config-").FullName;

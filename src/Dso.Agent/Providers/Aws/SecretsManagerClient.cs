@@ -110,14 +110,15 @@ internal sealed class SecretsManagerClient : IDisposable
                 return content;
             }
 
-            try
+            ProviderException failure = Failure(operation, subject, response, content, credentials);
+            CryptographicOperations.ZeroMemory(content);
+            if (failure.Kind == ProviderErrorKind.Unauthenticated)
             {
-                throw Failure(operation, subject, response, content, credentials);
+                // Resolve again on the next call, so that keys replaced in a profile file or a role's new session are picked up.
+                ForgetCredentials();
             }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(content);
-            }
+
+            throw failure;
         }
     }
 
