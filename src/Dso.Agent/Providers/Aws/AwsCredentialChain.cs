@@ -13,7 +13,7 @@ namespace Dso.Agent.Providers.Aws;
 /// </summary>
 internal static class AwsCredentialChain
 {
-    /// <summary>Returns a function that resolves the credentials; it throws <see cref="AmazonClientException"/> when none are found.</summary>
+    /// <summary>Returns a function that resolves the credentials and throws <see cref="AmazonClientException"/> when none are found.</summary>
     public static Func<AWSCredentials> Create(string? profile, Func<string, string?> environment) =>
         () => Resolve(profile, environment);
 
@@ -40,6 +40,8 @@ internal static class AwsCredentialChain
 
         // Web identity, container and instance credentials. The SDK reads their settings
         // (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*, AWS_EC2_METADATA_DISABLED) from the process environment.
+        // NOTE: web identity and role-assuming profiles need the STS client of AWSSDK.SecurityToken, which dso does not
+        // reference. They fail here with the SDK's message until that client is registered with GlobalRuntimeDependencyRegistry.
         return DefaultAWSCredentialsIdentityResolver.GetCredentials();
     }
 
