@@ -169,7 +169,7 @@ internal sealed class SecretsManagerClient : IDisposable
         new(
             _provider,
             ProviderErrorKind.Unavailable,
-            $"Provider {_provider}: {operation} for {subject} could not reach {Endpoint}: {error.Message} "
+            $"Provider {_provider}: {operation} for {subject} could not reach {Endpoint}: {error.Message.TrimEnd('.')}. "
             + SecretsManagerErrors.Advice(ProviderErrorKind.Unavailable, operation, null, Endpoint),
             error);
 
