@@ -14,10 +14,15 @@ namespace Dso.Agent.Providers.Aws;
 internal static class AwsCredentialChain
 {
     /// <summary>Returns a function that resolves the credentials and throws <see cref="AmazonClientException"/> when none are found.</summary>
-    public static Func<AWSCredentials> Create(string? profile, Func<string, string?> environment) =>
-        () => Resolve(profile, environment);
+    public static Func<AWSCredentials> Create(string? profile, Func<string, string?> environment)
+    {
+        // One resolver per provider: the SDK's static GetCredentials caches one result for the whole process, and
+        // that cache does not notice a change of the container credentials variables.
+        var resolver = new Lazy<DefaultAWSCredentialsIdentityResolver>(() => new DefaultAWSCredentialsIdentityResolver());
+        return () => Resolve(profile, environment, resolver);
+    }
 
-    private static AWSCredentials Resolve(string? profile, Func<string, string?> environment)
+    private static AWSCredentials Resolve(string? profile, Func<string, string?> environment, Lazy<DefaultAWSCredentialsIdentityResolver> resolver)
     {
         if (profile is not null)
         {
@@ -42,7 +47,7 @@ internal static class AwsCredentialChain
         // (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*, AWS_EC2_METADATA_DISABLED) from the process environment.
         // NOTE: web identity and role-assuming profiles need the STS client of AWSSDK.SecurityToken, which dso does not
         // reference. They fail here with the SDK's message until that client is registered with GlobalRuntimeDependencyRegistry.
-        return DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        return resolver.Value.ResolveIdentity(clientConfig: null);
     }
 
     private static AWSCredentials? FromEnvironment(Func<string, string?> environment)

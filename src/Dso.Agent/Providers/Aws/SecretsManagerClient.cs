@@ -136,7 +136,7 @@ internal sealed class SecretsManagerClient : IDisposable
             throw new ProviderException(
                 _provider,
                 ProviderErrorKind.Unauthenticated,
-                $"Provider {_provider}: {operation} for {subject} was not sent: no AWS credentials could be resolved ({error.Message}). "
+                $"Provider {_provider}: {operation} for {subject} was not sent: no AWS credentials could be resolved ({error.Message.ReplaceLineEndings(" ").Trim()}). "
                 + $"Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the agent's environment (/etc/dso/agent.env), "
                 + $"name a profile with providers.{_provider}.profile, or give the host an instance or task role.",
                 error);
