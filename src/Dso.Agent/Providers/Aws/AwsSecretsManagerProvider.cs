@@ -13,9 +13,9 @@ namespace Dso.Agent.Providers.Aws;
 /// <remarks>
 /// Change detection uses BatchGetSecretValue with up to 20 secret ids per call, so a poll of N secrets costs
 /// ceil(N / 20) calls when no response is paginated. Only the VersionId of each entry is deserialized and the
-/// response buffer is cleared, but the values do cross the network. ListSecrets would return versions without
-/// values, but it needs secretsmanager:ListSecrets on every secret of the account, and its name filter matches
-/// prefixes only.
+/// response buffer is cleared, but the values do cross the network, and CloudTrail logs a GetSecretValue event per
+/// secret. ListSecrets would return versions without values, but its permission cannot be limited to the secrets
+/// dso reads, and its name filter matches prefixes, so other secrets' entries come back too.
 /// </remarks>
 internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
 {
@@ -54,6 +54,14 @@ internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
                 Name,
                 ProviderErrorKind.Invalid,
                 $"Provider {Name}: no AWS region is set. Add region: (such as us-east-1) to providers.{Name} in dso.yaml, or set AWS_REGION in the agent's environment (/etc/dso/agent.env).");
+
+        if (!Region.All(character => char.IsAsciiLetterLower(character) || char.IsAsciiDigit(character) || character == '-'))
+        {
+            throw new ProviderException(
+                Name,
+                ProviderErrorKind.Invalid,
+                $"Provider {Name}: \"{Region}\" from AWS_REGION or AWS_DEFAULT_REGION is not an AWS region code. Set a code such as us-east-1.");
+        }
 
         var policy = new ProviderResilience(Name, resilience, context.Time, context.LoggerFactory.CreateLogger<ProviderResilience>());
         _client = new SecretsManagerClient(

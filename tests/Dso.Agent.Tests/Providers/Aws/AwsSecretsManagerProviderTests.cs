@@ -528,6 +528,18 @@ public sealed class AwsSecretsManagerProviderTests : IAsyncLifetime, IDisposable
         Assert.Contains("AWS_REGION", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Create_MalformedEnvironmentRegion_ThrowsInvalid()
+    {
+        var config = new AwsProviderConfig { Name = "aws_main" };
+        _environment["AWS_REGION"] = "US East/1";
+
+        ProviderException error = Assert.Throws<ProviderException>(() => ProviderFactory.Create(config, Context()));
+
+        Assert.Equal(ProviderErrorKind.Invalid, error.Kind);
+        Assert.Contains("\"US East/1\"", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("eu-central-1", "https://secretsmanager.eu-central-1.amazonaws.com/")]
     [InlineData("cn-north-1", "https://secretsmanager.cn-north-1.amazonaws.com.cn/")]
