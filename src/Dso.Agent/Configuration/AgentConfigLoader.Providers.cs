@@ -239,15 +239,13 @@ internal static partial class AgentConfigLoader
                 reader.Error(regionNode, mapping.PathOf("region"), $"must be an AWS region code such as us-east-1 or eu-central-1, not \"{regionValue}\".");
             }
         }
-        else if (mapping["region"] is null)
-        {
-            reader.Missing(mapping, "region", "the region code, such as us-east-1");
-        }
 
         Uri? endpoint = mapping["endpoint"] is { } endpointNode ? reader.Url(endpointNode, mapping.PathOf("endpoint")) : null;
         string? profile = mapping["profile"] is { } profileNode ? reader.String(profileNode, mapping.PathOf("profile")) : null;
 
-        return region is null ? null : new AwsProviderConfig { Name = name, Region = region, Endpoint = endpoint, Profile = profile };
+        // Without region: the provider takes AWS_REGION, then AWS_DEFAULT_REGION, from the agent's environment.
+        bool regionInvalid = mapping["region"] is not null && region is null;
+        return regionInvalid ? null : new AwsProviderConfig { Name = name, Region = region, Endpoint = endpoint, Profile = profile };
     }
 
     private static AzureProviderConfig? ReadAzureProvider(ConfigReader reader, string name, ConfigMapping mapping)

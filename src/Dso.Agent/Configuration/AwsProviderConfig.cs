@@ -5,7 +5,8 @@ internal sealed record AwsProviderConfig : ProviderConfig
 {
     public override ProviderType Type => ProviderType.Aws;
 
-    public required string Region { get; init; }
+    /// <summary>The region code, or null to take AWS_REGION, then AWS_DEFAULT_REGION, from the agent's environment.</summary>
+    public string? Region { get; init; }
 
     /// <summary>A different service endpoint, such as a VPC endpoint, or null for the region's public one.</summary>
     public Uri? Endpoint { get; init; }

@@ -10,6 +10,7 @@ internal static class ProviderFactory
         LocalProviderConfig local => new Local.LocalVaultProvider(local, context),
         VaultProviderConfig vault => new HashiCorp.VaultProvider(vault, context),
         AzureProviderConfig azure => new Azure.AzureKeyVaultProvider(azure, context),
+        AwsProviderConfig aws => new Aws.AwsSecretsManagerProvider(aws, context),
         _ => throw new ProviderException(
             config.Name,
             ProviderErrorKind.Invalid,

@@ -60,7 +60,6 @@ public sealed class AgentConfigLoaderTests
         { Vault(VaultAuth + "      mount: approle\n"), $"{File}:9: providers.v.auth.mount: does not apply to method token, which uses token. Remove it." },
         { Vault(VaultAuth + "    ca_file: ca.crt\n"), $"{File}:9: providers.v.ca_file: must be an absolute path" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n    region: US-EAST-1\n", $"{File}:5: providers.a.region: must be an AWS region code such as us-east-1" },
-        { "mode: agent\nproviders:\n  a:\n    type: aws\n", $"{File}:3: providers.a.region: is required" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n    region: us-east-1\n    endpoint: localhost\n", $"{File}:6: providers.a.endpoint: must be an absolute http or https URL" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: https://v.vault.azure.net/\n    tenant_id: t\n    client_id: c\n", $"{File}:3: providers.z.client_secret: is required" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: https://v.vault.azure.net/\n    managed_identity: true\n    client_secret: s\n", $"{File}:7: providers.z.client_secret: does not apply with managed_identity: true" },
@@ -371,6 +370,16 @@ public sealed class AgentConfigLoaderTests
         var exception = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Parse("/home/ann/.dso/dso.yaml", LocalProvider, options));
 
         Assert.StartsWith("/home/ann/.dso/dso.yaml:1: mode: is \"agent\", but /home/ann/.dso/dso.yaml is local mode's config file. Move an agent-mode config to /etc/dso/dso.yaml.", exception.Errors.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_AwsProviderWithoutRegion_LeavesRegionToEnvironment()
+    {
+        AgentConfig config = Parse("mode: agent\nproviders:\n  a:\n    type: aws\n    profile: dso\n");
+
+        var provider = Assert.IsType<AwsProviderConfig>(config.Providers["a"]);
+        Assert.Null(provider.Region);
+        Assert.Equal("dso", provider.Profile);
     }
 
     [Fact]

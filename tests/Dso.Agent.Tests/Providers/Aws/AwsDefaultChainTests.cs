@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Dso.Agent.Configuration;
+using Dso.Agent.Providers;
+using Dso.Agent.Providers.Aws;
+
+namespace Dso.Agent.Tests.Providers.Aws;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AwsProcessEnvironment
+{
+    public const string Name = "AWS process environment";
+}
+
+/// <summary>
+/// The SDK's own chain reads the process environment, so these tests set it and run alone. Every variable that
+/// could send the chain anywhere but 127.0.0.1 is cleared, and instance metadata is disabled.
+/// </summary>
+[Collection(AwsProcessEnvironment.Name)]
+public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
+{
+    private const string ContainerAccessKey = "ASIADSOCONTAINER0005";
+    private const string ContainerSecretKey = "containerSecretKey/abcdefghijklmnopqrstuvwxyz01";
+    private const string ContainerToken = "containerSessionToken/0123456789abcdefghijklmnopqrstuvwxyz";
+    private const string AuthorizationToken = "container-authorization-token";
+
+    private static readonly string[] ChainVariables =
+    [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+        "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_DISABLED",
+    ];
+
+    private readonly Dictionary<string, string?> _saved = ChainVariables.ToDictionary(name => name, Environment.GetEnvironmentVariable);
+    private readonly string _directory = Directory.CreateTempSubdirectory("dso-aws-chain-").FullName;
+    private readonly FakeSecretsManager _server = new();
+    private readonly HttpListener _credentialsEndpoint = new();
+    private readonly Uri _credentialsUri;
+    private int _credentialRequests;
+
+    public AwsDefaultChainTests()
+    {
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            _credentialsUri = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/v2/credentials/dso-test");
+        }
+
+        _credentialsEndpoint.Prefixes.Add(new Uri(_credentialsUri, "/").ToString());
+        _credentialsEndpoint.Start();
+        _ = Task.Run(ServeCredentialsAsync);
+
+        foreach (string name in ChainVariables)
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+
+        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
+        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(_directory, "no-credentials"));
+        Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", Path.Combine(_directory, "no-config"));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        _credentialsEndpoint.Stop();
+        _credentialsEndpoint.Close();
+        await _server.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        foreach ((string name, string? value) in _saved)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task FetchAsync_ContainerCredentials_SignsWithThem()
+    {
+        _server.AddCredentials(ContainerAccessKey, ContainerSecretKey, ContainerToken);
+        _server.PutString("db/password", "container-value");
+        Environment.SetEnvironmentVariable("AWS_CONTAINER_CREDENTIALS_FULL_URI", _credentialsUri.ToString());
+        Environment.SetEnvironmentVariable("AWS_CONTAINER_AUTHORIZATION_TOKEN", AuthorizationToken);
+        var logs = new CapturingLoggerFactory();
+        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
+        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
+
+        await using ISecretProvider provider = ProviderFactory.Create(config, context);
+        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+
+        Assert.Equal("container-value", Encoding.UTF8.GetString(payload.Value));
+        Assert.True(Volatile.Read(ref _credentialRequests) >= 1);
+        Assert.Contains(logs.Lines, line => line.Contains("using AWS credentials of type", StringComparison.Ordinal));
+        Assert.All(logs.Lines, line => Assert.DoesNotContain(ContainerSecretKey, line, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FetchAsync_NoCredentialsAnywhere_Unauthenticated()
+    {
+        _server.PutString("db/password", "value");
+        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
+        var context = new ProviderContext(TimeProvider.System, new CapturingLoggerFactory(), Environment.GetEnvironmentVariable);
+
+        await using ISecretProvider provider = ProviderFactory.Create(config, context);
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Unauthenticated, error.Kind);
+        Assert.Contains("no AWS credentials could be resolved", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+        Assert.False(provider.Health.IsHealthy);
+    }
+
+    // Serves the container credentials endpoint: GET with the authorization token, JSON credentials back.
+    private async Task ServeCredentialsAsync()
+    {
+        while (_credentialsEndpoint.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _credentialsEndpoint.GetContextAsync();
+            }
+            catch (Exception error) when (error is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _credentialRequests);
+            bool authorized = context.Request.HttpMethod == "GET"
+                && context.Request.Url!.AbsolutePath == _credentialsUri.AbsolutePath
+                && context.Request.Headers["Authorization"] == AuthorizationToken;
+            JsonObject body = authorized
+                ? new JsonObject
+                {
+                    ["AccessKeyId"] = ContainerAccessKey,
+                    ["SecretAccessKey"] = ContainerSecretKey,
+                    ["Token"] = ContainerToken,
+                    ["Expiration"] = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                }
+                : new JsonObject { ["Code"] = "AccessDenied", ["Message"] = "Missing or wrong Authorization header." };
+            byte[] bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+            context.Response.StatusCode = authorized ? 200 : 403;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength64 = bytes.Length;
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }
+    }
+}
