@@ -20,6 +20,9 @@ internal static class AgentHost
         });
         builder.Services.AddSystemd();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
+
+        // One line per API request would drown the agent's own events; failures still show.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (jsonLogs)
         {
             builder.Logging.AddJsonConsole(options => options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
