@@ -403,7 +403,7 @@ public sealed class AwsSecretsManagerProviderTests : IAsyncLifetime, IDisposable
         ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
 
         Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
-        Assert.Contains("GetSecretValue for secret db/password timed out after 0.3 s, 2 times", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GetSecretValue for secret db/password timed out after 0.3 s on the last of 2 attempts", error.Message, StringComparison.Ordinal);
         Assert.Equal(2, _server.CountOf("GetSecretValue"));
     }
 

@@ -173,7 +173,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
         ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync(Path, null, CancellationToken.None));
 
         Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
-        Assert.Contains("timed out after 2 s, 2 times", error.Message, StringComparison.Ordinal);
+        Assert.Contains("timed out after 2 s on the last of 2 attempts", error.Message, StringComparison.Ordinal);
         Assert.Contains(KeyVaultName, error.Message, StringComparison.Ordinal);
     }
 
