@@ -11,6 +11,8 @@ namespace Dso.Agent.Runtime;
 /// </summary>
 internal static class AgentHost
 {
+    private const string NotifySocketVariable = "NOTIFY_SOCKET";
+
     public static async Task<int> RunAsync(AgentStartup startup, bool jsonLogs, CancellationToken cancellationToken)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
@@ -18,7 +20,16 @@ internal static class AgentHost
             ApplicationName = "dso-agent",
             ContentRootPath = "/",
         });
-        builder.Services.AddSystemd();
+        // systemd sets NOTIFY_SOCKET for a Type=notify unit. The library's own test (is the parent process systemd?)
+        // misses a unit started through a wrapper, so the socket alone also counts.
+        bool underSystemd = SystemdHelpers.IsSystemdService()
+            || !string.IsNullOrEmpty(startup.Environment(NotifySocketVariable));
+        if (underSystemd)
+        {
+            builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+            builder.Services.AddSingleton<IHostLifetime, SystemdLifetime>();
+        }
+
         builder.Logging.SetMinimumLevel(LogLevel.Information);
 
         // One line per API request would drown the agent's own events; failures still show.
@@ -27,7 +38,7 @@ internal static class AgentHost
         {
             builder.Logging.AddJsonConsole(options => options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
         }
-        else if (SystemdHelpers.IsSystemdService())
+        else if (underSystemd)
         {
             builder.Logging.AddSystemdConsole();
         }
