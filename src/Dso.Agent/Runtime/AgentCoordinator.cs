@@ -12,9 +12,9 @@ namespace Dso.Agent.Runtime;
 
 /// <summary>
 /// The agent's single decision loop: polls providers, follows the container catalog, compares what each target
-/// has with what it should have, and runs due rotations one at a time. A change waits for its debounce (a burst
-/// rotates once) and for the target's cooldown; all changed secrets of a container go in one replacement; a
-/// failed rotation is retried with backoff; a fetch error is never a change.
+/// has with what it should have, and runs due rotations one at a time. A change waits for its debounce, so that a
+/// burst rotates once, and for the target's cooldown. All changed secrets of a container go into one replacement.
+/// A failed rotation is retried with backoff, and a fetch error is never a change.
 /// </summary>
 internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 {

@@ -10,7 +10,7 @@ namespace Dso.Agent.Runtime;
 /// The agent's secret files on tmpfs: ROOT/agent.d/TARGET/GENERATION/DIRECTORY/FILE, where TARGET and DIRECTORY
 /// (the directory inside the container) are escaped into single path segments. Each container bind-mounts its
 /// generation's DIRECTORY read-only. A rolling or restart rotation writes a new generation for the new container,
-/// so the old container keeps reading the old value until it is removed; signal and none replace the files of the
+/// so the old container keeps reading the old value until it is removed. Signal and none replace the files of the
 /// current generation in place, atomically.
 /// </summary>
 internal sealed class AgentSecretFiles
@@ -140,7 +140,7 @@ internal sealed class AgentSecretFiles
             : [];
 
     /// <summary>
-    /// Escapes a target key or container directory into one path segment that holds no ':' (Docker's bind syntax
+    /// Escapes a target key or container directory into one path segment without ':' (Docker's bind syntax
     /// splits on it): every byte outside [A-Za-z0-9.-] becomes _XX, so "a/b" and "a_b" stay distinct.
     /// </summary>
     public static string Escape(string value)

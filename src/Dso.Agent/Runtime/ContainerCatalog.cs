@@ -193,7 +193,7 @@ internal sealed partial class ContainerCatalog
             }
         }
 
-        // The most thorough need wins: a rolling secret must not be delivered by a signal.
+        // The strategy that replaces the most wins (rolling before restart, signal and none), so that a rolling secret is never delivered by a signal.
         return secrets.Select(secret => secret.Rotation.Strategy).Min();
     }
 

@@ -6,7 +6,7 @@ namespace Dso.Agent.Runtime;
 /// <summary>
 /// Keyed fingerprints of secret values: HMAC-SHA256 under a random key kept in the state directory
 /// (fingerprint.key, 0600). The journal stores fingerprints, so that a new provider version with an unchanged
-/// value rotates nothing; the key keeps a copied journal from being a dictionary attack on weak values.
+/// value rotates nothing. Because the hash is keyed, a copied journal does not allow guessing weak values offline.
 /// </summary>
 internal sealed class Fingerprints
 {

@@ -24,7 +24,7 @@ internal sealed class HealthWaiter
         _time = time;
     }
 
-    /// <summary>Returns null when healthy, else why not; never throws for an unhealthy container.</summary>
+    /// <summary>Returns null when the container is healthy, else the reason it is not. An unhealthy container is a result, not an exception.</summary>
     public async Task<string?> WaitAsync(string containerId, string containerName, RotationPlan plan, CancellationToken cancellationToken)
     {
         DateTimeOffset started = _time.GetUtcNow();

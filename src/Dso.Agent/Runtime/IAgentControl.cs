@@ -8,7 +8,7 @@ internal interface IAgentControl
 
     /// <summary>
     /// Fetches the secret now and rotates every target that uses it and does not have its current version,
-    /// ignoring debounce and cooldown; completes when those rotations have finished or failed.
+    /// ignoring debounce and cooldown. The task completes when those rotations have finished or failed.
     /// </summary>
     /// <exception cref="Core.DsoException">The secret is not configured.</exception>
     Task<ManualRotationResult> RotateSecretAsync(string secretName, CancellationToken cancellationToken);
