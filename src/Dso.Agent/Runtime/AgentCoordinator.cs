@@ -423,7 +423,14 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         {
             // Files of the mounted generation hold the applied values, which are the current ones: rewrite them.
             await _delivery.WriteFilesAsync(container, inspect, generation, values, cancellationToken);
-            _journal.SetApplied(container.TargetKey, values.Values.Select(value => value.ToJournal()).ToList());
+
+            // Each journal write rewrites the whole file, so an unchanged target costs none.
+            bool versionsMoved = values.Values.Any(value => !applied.TryGetValue(value.Name, out AppliedSecret? previous) || previous.Version != value.Version);
+            if (firstSight || versionsMoved)
+            {
+                _journal.SetApplied(container.TargetKey, values.Values.Select(value => value.ToJournal()).ToList());
+            }
+
             _verified.Add(container.Id);
             return (false, "");
         }
