@@ -17,4 +17,10 @@ internal sealed class ProviderContext
     public ILoggerFactory LoggerFactory { get; }
 
     public Func<string, string?> Environment { get; }
+
+    /// <summary>
+    /// The agent's fingerprint key, for providers that must derive a version id from a value (KV version 1), so
+    /// that the journal never holds a plain hash of a value. Null outside the agent: the id is then a plain hash.
+    /// </summary>
+    public byte[]? FingerprintKey { get; init; }
 }

@@ -97,7 +97,9 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
     {
         var config = _startup.Config;
         TimeProvider time = TimeProvider.System;
-        var context = new ProviderContext(time, _loggers, _startup.Environment);
+        Directory.CreateDirectory(_startup.Paths.StateDirectory, Core.IO.FileModes.PrivateDirectory);
+        Fingerprints fingerprints = Fingerprints.Open(_startup.Paths.StateDirectory);
+        var context = new ProviderContext(time, _loggers, _startup.Environment) { FingerprintKey = fingerprints.Key };
         var providers = new Dictionary<string, ISecretProvider>(StringComparer.Ordinal);
         foreach (var provider in config.Providers.Values)
         {
@@ -117,7 +119,7 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
         ILogger dockerLogger = _loggers.CreateLogger("dso.docker");
         var users = new ContainerUserResolver(() => docker, message => LogDockerWarning(dockerLogger, message));
         var delivery = new SecretDelivery(files, users);
-        var monitor = new SecretMonitor(config, providers, Fingerprints.Open(_startup.Paths.StateDirectory), time, _loggers.CreateLogger("dso.secrets"));
+        var monitor = new SecretMonitor(config, providers, fingerprints, time, _loggers.CreateLogger("dso.secrets"));
         var catalog = new ContainerCatalog(config, docker, _loggers.CreateLogger("dso.containers"));
         var executor = new RotationExecutor(docker, journal, locks, delivery, new HealthWaiter(docker, time), _loggers.CreateLogger("dso.rotation"));
         return new AgentCoordinator(config, providers, monitor, catalog, executor, delivery, journal, locks, docker, time, _loggers.CreateLogger("dso.agent"));

@@ -42,6 +42,9 @@ internal sealed class Fingerprints
         return new Fingerprints(key);
     }
 
+    /// <summary>The key, for providers that derive version ids from values.</summary>
+    public byte[] Key => _key;
+
     /// <summary>Returns "hmac-sha256:" and the first 16 bytes of the HMAC, in hex.</summary>
     public string Of(ReadOnlySpan<byte> value)
     {

@@ -5,18 +5,19 @@ using System.Text.Json;
 namespace Dso.Agent.Providers.HashiCorp;
 
 /// <summary>
-/// The version id of a KV version 1 secret, which has no versions: "sha256:" and the lowercase hex SHA-256 of
-/// the data in canonical JSON (object keys sorted by ordinal, no whitespace). It is the same for the same data
-/// on every host and after a restart, so the journal can compare it with what was applied.
+/// The version id of a KV version 1 secret, which has no versions: the lowercase hex HMAC-SHA256 of the data in
+/// canonical JSON (object keys sorted by ordinal, no whitespace) under the agent's fingerprint key, prefixed
+/// "hmac-sha256:". It is the same for the same data after a restart, so the journal can compare it with what was
+/// applied, and a copied journal does not allow guessing values offline. Without a key (dso provider check,
+/// dso fetch) it is a plain SHA-256, prefixed "sha256:", and is only shown, never stored.
 /// </summary>
-/// <remarks>
-/// NOTE: the hash is not keyed, so anyone who can read the journal can test guesses of a low-entropy value against it.
-/// </remarks>
 internal static class KvFingerprint
 {
     public const string Prefix = "sha256:";
 
-    public static string Compute(ReadOnlyMemory<byte> objectJson)
+    public const string KeyedPrefix = "hmac-sha256:";
+
+    public static string Compute(ReadOnlyMemory<byte> objectJson, byte[]? key = null)
     {
         using JsonDocument document = JsonDocument.Parse(objectJson);
         var buffer = new ArrayBufferWriter<byte>(objectJson.Length);
@@ -27,7 +28,9 @@ internal static class KvFingerprint
                 WriteCanonical(document.RootElement, writer);
             }
 
-            return Prefix + Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+            return key is null
+                ? Prefix + Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan))
+                : KeyedPrefix + Convert.ToHexStringLower(HMACSHA256.HashData(key, buffer.WrittenSpan));
         }
         finally
         {

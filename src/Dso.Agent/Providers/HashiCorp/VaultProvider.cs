@@ -16,6 +16,7 @@ internal sealed class VaultProvider : ISecretProvider
 
     private readonly VaultProviderConfig _config;
     private readonly TimeProvider _time;
+    private readonly byte[]? _fingerprintKey;
     private readonly ILogger _logger;
     private readonly ProviderResilience _resilience;
     private readonly VaultTransport _transport;
@@ -37,6 +38,7 @@ internal sealed class VaultProvider : ISecretProvider
         Name = config.Name;
         _config = config;
         _time = context.Time;
+        _fingerprintKey = context.FingerprintKey;
         _logger = context.LoggerFactory.CreateLogger("Dso.Agent.Providers.HashiCorp.VaultProvider");
         _resilience = new ProviderResilience(config.Name, resilience, context.Time, _logger);
         _transport = new VaultTransport(config, _resilience, _logger);
@@ -205,7 +207,7 @@ internal sealed class VaultProvider : ISecretProvider
         }
 
         Range data = LocateData(response, "data") ?? throw Malformed(response, "has no data object");
-        string fingerprint = KvFingerprint.Compute(response.Body.AsMemory(data));
+        string fingerprint = KvFingerprint.Compute(response.Body.AsMemory(data), _fingerprintKey);
         if (versionId is not null && !string.Equals(versionId, fingerprint, StringComparison.Ordinal))
         {
             throw new ProviderException(

@@ -145,6 +145,22 @@ public sealed class VaultProviderKvTests
     }
 
     [Fact]
+    public async Task Kv1Version_WithAgentKey_IsKeyedHash()
+    {
+        await using var server = NewServer(kvVersion: 1, mount: "legacy");
+        server.Put("legacy", "db", SecretJson);
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        var context = new ProviderContext(TimeProvider.System, new CapturingLoggerFactory(), _ => null) { FingerprintKey = key };
+        await using var provider = new VaultProvider(TokenConfig(server.Address) with { Mount = "legacy", KvVersion = 1 }, context, FastRetries);
+
+        string? version = (await provider.GetCurrentVersionsAsync(["db"], CancellationToken.None))["db"].VersionId;
+
+        byte[] canonical = Encoding.UTF8.GetBytes($$"""{"password":"{{SecretValue}}","username":"app"}""");
+        Assert.Equal("hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(key, canonical)), version);
+        Assert.DoesNotContain(Convert.ToHexStringLower(SHA256.HashData(canonical)), version, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Kv1Fingerprint_SameDataInOtherKeyOrder_IsUnchanged()
     {
         await using var server = NewServer(kvVersion: 1, mount: "legacy");
