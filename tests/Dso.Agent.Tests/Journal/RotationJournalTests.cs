@@ -37,7 +37,25 @@ public sealed class RotationJournalTests : IDisposable
         journal.Begin("compose:shop/api", "restart", Secrets, null, null);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(JournalPath));
-        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(JournalPath)!));
+        Assert.Equal(
+            [JournalPath, journal.LockPath],
+            Directory.GetFiles(Path.GetDirectoryName(JournalPath)!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Remove_ByAnotherInstance_IsNotUndoneByTheNextChange()
+    {
+        RotationJournal agent = RotationJournal.Open(JournalPath, _time);
+        RotationRecord removed = agent.Begin("compose:shop/api", "rolling", Secrets, "old-id", "shop_api_1");
+        agent.Advance(removed.Id, RotationStep.Completed);
+
+        // dso state clean runs in another process with its own view of the file.
+        RotationJournal.Open(JournalPath, _time).Remove(new HashSet<string> { removed.Id });
+        RotationRecord next = agent.Begin("compose:shop/db", "restart", Secrets, "db-id", "shop_db_1");
+
+        IReadOnlyList<RotationRecord> onDisk = RotationJournal.ReadRecords(JournalPath)!;
+        Assert.DoesNotContain(onDisk, record => record.Id == removed.Id);
+        Assert.Contains(onDisk, record => record.Id == next.Id);
     }
 
     [Fact]
