@@ -414,7 +414,9 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
             return (true, $"container {container.Name} lacks its secret mounts: {mountProblem}");
         }
 
-        if (!environmentCurrent && (changed.Count == 0 || container.Secrets.Any(secret => secret.Inject.As == InjectMode.Env)))
+        // Strategy none never replaces a container, so an out-of-date environment is left as it is.
+        if (!environmentCurrent && container.Strategy != RotationStrategy.None
+            && (changed.Count == 0 || container.Secrets.Any(secret => secret.Inject.As == InjectMode.Env)))
         {
             return (true, $"container {container.Name}: {environmentProblem}");
         }
