@@ -23,9 +23,6 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     public const string ClientId = "dso-test-client";
     public const string Resource = "https://vault.azure.net";
 
-    /// <summary>Items per page of a list, small so that tests cross a nextLink.</summary>
-    private const int PageSize = 2;
-
     private static readonly int[] InvalidClientErrorCodes = [7000215];
 
     private readonly WebApplication _app;
@@ -36,6 +33,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     private int _valueReads;
     private int _versionListReads;
     private int _tokenRequests;
+    private int _requests;
 
     private KeyVaultTestServer(WebApplication app, string caPemPath)
     {
@@ -52,6 +50,12 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     /// <summary>The client secret the token endpoint accepts; tests change it to simulate a rotated or expired secret.</summary>
     public string AcceptedClientSecret { get; set; } = "client-secret-Zq8!correct";
 
+    /// <summary>
+    /// Items per page of a list when the request sets no smaller maxresults: 2 by default, so that tests cross a
+    /// nextLink. Key Vault itself returns up to 25.
+    /// </summary>
+    public int PageSize { get; set; } = 2;
+
     /// <summary>How long the server waits before it handles each Key Vault request.</summary>
     public TimeSpan Delay { get; set; }
 
@@ -60,6 +64,9 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     public int VersionListReads => Volatile.Read(ref _versionListReads);
 
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
+
+    /// <summary>Every request that reached the server, to Key Vault and to the token endpoint.</summary>
+    public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Every access token issued, so that tests can check that none reaches a message or log.</summary>
     public IReadOnlyCollection<string> IssuedTokens => _issuedTokens.Keys.ToArray();
@@ -143,6 +150,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        Interlocked.Increment(ref _requests);
         string path = context.Request.Path.Value ?? "";
         if (HttpMethods.IsPost(context.Request.Method) && path == $"/{TenantId}/oauth2/v2.0/token")
         {
