@@ -286,40 +286,40 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
             return;
         }
 
-        List<Dictionary<string, object?>> items;
+        List<StoredVersion> sorted;
         lock (versions)
         {
             // Key Vault lists versions in no particular order, so the server sorts them by version id.
-            items = versions.OrderBy(stored => stored.Version, StringComparer.Ordinal).Select(stored => Item(name, stored)).ToList();
+            sorted = versions.OrderBy(stored => stored.Version, StringComparer.Ordinal).ToList();
         }
 
-        await WritePageAsync(context, $"/secrets/{name}/versions", items);
+        await WritePageAsync(context, $"/secrets/{name}/versions", sorted, stored => Item(name, stored));
     }
 
     private async Task ListSecretsAsync(HttpContext context)
     {
-        var items = new List<Dictionary<string, object?>>();
-        foreach ((string name, List<StoredVersion> versions) in _secrets.OrderBy(entry => entry.Key, StringComparer.Ordinal))
+        List<KeyValuePair<string, List<StoredVersion>>> sorted = _secrets.OrderBy(entry => entry.Key, StringComparer.Ordinal).ToList();
+        await WritePageAsync(context, "/secrets", sorted, entry =>
         {
-            lock (versions)
+            lock (entry.Value)
             {
-                Dictionary<string, object?> item = Item(name, versions.MaxBy(stored => stored.Created)!);
-                item["id"] = $"{BaseUrl}/secrets/{name}";
-                items.Add(item);
+                Dictionary<string, object?> item = Item(entry.Key, entry.Value.MaxBy(stored => stored.Created)!);
+                item["id"] = $"{BaseUrl}/secrets/{entry.Key}";
+                return item;
             }
-        }
-
-        await WritePageAsync(context, "/secrets", items);
+        });
     }
 
-    private async Task WritePageAsync(HttpContext context, string path, List<Dictionary<string, object?>> items)
+    /// <summary>Writes one page of a list and builds the items of that page only, not those of the whole vault.</summary>
+    private async Task WritePageAsync<T>(HttpContext context, string path, List<T> entries, Func<T, Dictionary<string, object?>> toItem)
     {
         int skip = int.TryParse(context.Request.Query["$skiptoken"], CultureInfo.InvariantCulture, out int token) ? token : 0;
         int size = int.TryParse(context.Request.Query["maxresults"], CultureInfo.InvariantCulture, out int requested) ? Math.Min(requested, PageSize) : PageSize;
-        string? nextLink = skip + size < items.Count
+        string? nextLink = skip + size < entries.Count
             ? $"{BaseUrl}{path}?api-version={context.Request.Query["api-version"]}&$skiptoken={skip + size}&maxresults={size}"
             : null;
-        await context.Response.WriteAsJsonAsync(new Dictionary<string, object?> { ["value"] = items.Skip(skip).Take(size).ToList(), ["nextLink"] = nextLink });
+        List<Dictionary<string, object?>> items = entries.Skip(skip).Take(size).Select(toItem).ToList();
+        await context.Response.WriteAsJsonAsync(new Dictionary<string, object?> { ["value"] = items, ["nextLink"] = nextLink });
     }
 
     private Dictionary<string, object?> Item(string name, StoredVersion stored) => new()
