@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds dso, runs the three benchmarks and prints the machine and a markdown table of the results.
-# Each benchmark's progress goes to standard error, and the summary goes to standard output, ready for
-# docs/benchmarks.md.
+# Builds dso, runs the three benchmarks of the dso binary and then bench/provider-poll.sh, and prints the
+# machine and markdown tables of the results. Each benchmark's progress goes to standard error, and the
+# summary goes to standard output, ready for docs/benchmarks.md.
 #
 # Settings (environment): BUILD=0 skips 'bash scripts/build.sh' and uses out/bin/dso as it is; the
-# settings of each benchmark (ROUNDS, BLOCKS, RUNS, ...) are passed through to it.
+# settings of each benchmark (ROUNDS, BLOCKS, RUNS, SIZES, CYCLES, ...) are passed through to it.
+# PROVIDERS=0 skips the provider polling benchmark (3-4 minutes on a loaded 2-core machine, with its build).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -77,3 +78,12 @@ for operation in get check set; do
   echo "$row |"
 done
 echo "| vault.enc size | $(value set.growth.vault_bytes.100) B | $(value set.growth.vault_bytes.1000) B | $(value set.growth.vault_bytes.10000) B |"
+
+if [ "${PROVIDERS:-1}" != 0 ]; then
+  # It prints its own tables, and it needs only the .NET SDK and 127.0.0.1.
+  log "bench/provider-poll.sh"
+  echo
+  echo "## Provider polling"
+  echo
+  bash bench/provider-poll.sh
+fi

@@ -358,7 +358,8 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
 
     private (string Code, string Message)? Lookup(string id, out FakeSecret? secret)
     {
-        secret = _secrets.Values.FirstOrDefault(candidate =>
+        // The name lookup first keeps a batch read of thousands of secrets from scanning them all for each id.
+        secret = _secrets.GetValueOrDefault(id) ?? _secrets.Values.FirstOrDefault(candidate =>
             candidate.Name == id || candidate.Arn == id || candidate.Arn.Length == id.Length + 7 && candidate.Arn.StartsWith(id + "-", StringComparison.Ordinal));
         if (Denied.Contains(id))
         {

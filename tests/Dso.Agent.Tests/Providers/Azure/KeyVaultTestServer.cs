@@ -23,9 +23,6 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     public const string ClientId = "dso-test-client";
     public const string Resource = "https://vault.azure.net";
 
-    /// <summary>Items per page of a list, small so that tests cross a nextLink.</summary>
-    private const int PageSize = 2;
-
     private static readonly int[] InvalidClientErrorCodes = [7000215];
 
     private readonly WebApplication _app;
@@ -36,6 +33,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     private int _valueReads;
     private int _versionListReads;
     private int _tokenRequests;
+    private int _requests;
 
     private KeyVaultTestServer(WebApplication app, string caPemPath)
     {
@@ -52,6 +50,12 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     /// <summary>The client secret the token endpoint accepts; tests change it to simulate a rotated or expired secret.</summary>
     public string AcceptedClientSecret { get; set; } = "client-secret-Zq8!correct";
 
+    /// <summary>
+    /// Items per page of a list when the request sets no smaller maxresults: 2 by default, so that tests cross a
+    /// nextLink. Key Vault itself returns up to 25.
+    /// </summary>
+    public int PageSize { get; set; } = 2;
+
     /// <summary>How long the server waits before it handles each Key Vault request.</summary>
     public TimeSpan Delay { get; set; }
 
@@ -60,6 +64,9 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     public int VersionListReads => Volatile.Read(ref _versionListReads);
 
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
+
+    /// <summary>Every request that reached the server, to Key Vault and to the token endpoint.</summary>
+    public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Every access token issued, so that tests can check that none reaches a message or log.</summary>
     public IReadOnlyCollection<string> IssuedTokens => _issuedTokens.Keys.ToArray();
@@ -143,6 +150,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        Interlocked.Increment(ref _requests);
         string path = context.Request.Path.Value ?? "";
         if (HttpMethods.IsPost(context.Request.Method) && path == $"/{TenantId}/oauth2/v2.0/token")
         {
@@ -278,40 +286,40 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
             return;
         }
 
-        List<Dictionary<string, object?>> items;
+        List<StoredVersion> sorted;
         lock (versions)
         {
             // Key Vault lists versions in no particular order, so the server sorts them by version id.
-            items = versions.OrderBy(stored => stored.Version, StringComparer.Ordinal).Select(stored => Item(name, stored)).ToList();
+            sorted = versions.OrderBy(stored => stored.Version, StringComparer.Ordinal).ToList();
         }
 
-        await WritePageAsync(context, $"/secrets/{name}/versions", items);
+        await WritePageAsync(context, $"/secrets/{name}/versions", sorted, stored => Item(name, stored));
     }
 
     private async Task ListSecretsAsync(HttpContext context)
     {
-        var items = new List<Dictionary<string, object?>>();
-        foreach ((string name, List<StoredVersion> versions) in _secrets.OrderBy(entry => entry.Key, StringComparer.Ordinal))
+        List<KeyValuePair<string, List<StoredVersion>>> sorted = _secrets.OrderBy(entry => entry.Key, StringComparer.Ordinal).ToList();
+        await WritePageAsync(context, "/secrets", sorted, entry =>
         {
-            lock (versions)
+            lock (entry.Value)
             {
-                Dictionary<string, object?> item = Item(name, versions.MaxBy(stored => stored.Created)!);
-                item["id"] = $"{BaseUrl}/secrets/{name}";
-                items.Add(item);
+                Dictionary<string, object?> item = Item(entry.Key, entry.Value.MaxBy(stored => stored.Created)!);
+                item["id"] = $"{BaseUrl}/secrets/{entry.Key}";
+                return item;
             }
-        }
-
-        await WritePageAsync(context, "/secrets", items);
+        });
     }
 
-    private async Task WritePageAsync(HttpContext context, string path, List<Dictionary<string, object?>> items)
+    /// <summary>Writes one page of a list and builds the items of that page only, not those of the whole vault.</summary>
+    private async Task WritePageAsync<T>(HttpContext context, string path, List<T> entries, Func<T, Dictionary<string, object?>> toItem)
     {
         int skip = int.TryParse(context.Request.Query["$skiptoken"], CultureInfo.InvariantCulture, out int token) ? token : 0;
         int size = int.TryParse(context.Request.Query["maxresults"], CultureInfo.InvariantCulture, out int requested) ? Math.Min(requested, PageSize) : PageSize;
-        string? nextLink = skip + size < items.Count
+        string? nextLink = skip + size < entries.Count
             ? $"{BaseUrl}{path}?api-version={context.Request.Query["api-version"]}&$skiptoken={skip + size}&maxresults={size}"
             : null;
-        await context.Response.WriteAsJsonAsync(new Dictionary<string, object?> { ["value"] = items.Skip(skip).Take(size).ToList(), ["nextLink"] = nextLink });
+        List<Dictionary<string, object?>> items = entries.Skip(skip).Take(size).Select(toItem).ToList();
+        await context.Response.WriteAsJsonAsync(new Dictionary<string, object?> { ["value"] = items, ["nextLink"] = nextLink });
     }
 
     private Dictionary<string, object?> Item(string name, StoredVersion stored) => new()
