@@ -20,10 +20,11 @@ public sealed class AgentProviderTests
     private const string DatabaseValue1 = "db-VALUE-1-not-for-logs";
     private const string DatabaseValue2 = "db-VALUE-2-not-for-logs";
     private const string ApiKeyValue = "api-VALUE-1-not-for-logs";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    // Each test makes two or three rolling rotations, and on a loaded 2-core host one of them took over 30 s.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     // The circuit breaker pauses calls for 30 s and the Vault token check waits 30 s after a rejected token, so recovery takes longer.
-    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(180);
 
     // Several poll intervals of 1 s.
     private static readonly TimeSpan OutageObservation = TimeSpan.FromSeconds(6);
@@ -115,6 +116,9 @@ public sealed class AgentProviderTests
             && (!authenticationFailure || !ProviderStatus(status, provider.Name).GetProperty("healthy").GetBoolean()),
             "dso status shows the fetch error");
         Assert.True(SecretStatus(status, "db_password").GetProperty("consecutive_errors").GetInt32() >= 1, status.ToString());
+        string error = SecretStatus(status, "db_password").GetProperty("error").GetString()!;
+        Assert.Contains($"Provider {provider.Name}", error, StringComparison.Ordinal);
+        Assert.Contains(provider.ExpectedError(authenticationFailure), error, StringComparison.Ordinal);
         if (authenticationFailure)
         {
             Assert.False(string.IsNullOrEmpty(ProviderStatus(status, provider.Name).GetProperty("reason").GetString()), status.ToString());
@@ -266,6 +270,9 @@ public sealed class AgentProviderTests
 
         public abstract IReadOnlyDictionary<string, string> Environment(string testRoot);
 
+        /// <summary>A part of the fetch error that names the failed call and its cause.</summary>
+        public abstract string ExpectedError(bool authenticationFailure);
+
         public abstract Task PutAsync(string path, string value);
 
         /// <summary>Makes every call fail as the provider does when it is down.</summary>
@@ -306,6 +313,9 @@ public sealed class AgentProviderTests
 
         public override IReadOnlyDictionary<string, string> Environment(string testRoot) =>
             new Dictionary<string, string>(StringComparer.Ordinal) { ["VAULT_TOKEN"] = Token };
+
+        public override string ExpectedError(bool authenticationFailure) =>
+            authenticationFailure ? "GET /v1/auth/token/lookup-self returned HTTP 403" : "GET /v1/secret/metadata/app/db-password returned HTTP 503";
 
         public override Task PutAsync(string path, string value)
         {
@@ -376,6 +386,9 @@ public sealed class AgentProviderTests
             ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(testRoot, "no-aws-credentials"),
             ["AWS_CONFIG_FILE"] = Path.Combine(testRoot, "no-aws-config"),
         };
+
+        public override string ExpectedError(bool authenticationFailure) =>
+            authenticationFailure ? "HTTP 400 Bad Request UnrecognizedClientException" : $"could not reach http://127.0.0.1:{_port}/: Connection refused";
 
         public override Task PutAsync(string path, string value)
         {
