@@ -27,9 +27,11 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
     private readonly Lock _lock = new();
     private int _nextVersion;
 
-    public FakeSecretsManager()
+    /// <summary>Starts the server on <paramref name="port"/>, or on a free port when it is 0.</summary>
+    /// <remarks>A test that stops a server and starts another on its port simulates an outage and a recovery.</remarks>
+    public FakeSecretsManager(int port = 0)
     {
-        int port = FreePort();
+        port = port == 0 ? FreePort() : port;
         Endpoint = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(Endpoint.ToString());
         _listener.Start();

@@ -150,6 +150,15 @@ internal sealed class FakeVaultServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the failures that <see cref="FailNext"/> set up and has not used yet.</summary>
+    public void ClearFaults()
+    {
+        lock (_lock)
+        {
+            _faults.Clear();
+        }
+    }
+
     /// <summary>Holds every request whose path starts with the prefix unanswered until the server is disposed.</summary>
     public void Stall(string pathPrefix)
     {

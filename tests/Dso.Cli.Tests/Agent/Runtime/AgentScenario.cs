@@ -48,9 +48,16 @@ public sealed class AgentScenario : IAsyncDisposable
     /// <see cref="Secret"/>). {label} in them becomes this test's label. <paramref name="agentExtra"/> holds more
     /// lines of the agent: mapping, indented by two spaces.
     /// </summary>
-    public void WriteConfig(string secrets, string agentExtra = "")
+    public void WriteConfig(string secrets, string agentExtra = "") =>
+        WriteConfigWithProviders($"  host:\n    type: local\n    vault_path: {Home.VaultPath}\n", secrets, agentExtra);
+
+    /// <summary>
+    /// Writes dso.yaml as <see cref="WriteConfig"/> does, with <paramref name="providers"/> as the entries of
+    /// providers: (indented by two spaces, each line ending with a newline) in place of the local provider.
+    /// </summary>
+    public void WriteConfigWithProviders(string providers, string secrets, string agentExtra = "")
     {
-        string text = $"mode: agent\nproviders:\n  host:\n    type: local\n    vault_path: {Home.VaultPath}\n" +
+        string text = $"mode: agent\nproviders:\n{providers}" +
             $"agent:\n  poll_interval: 1s\n{agentExtra}secrets:\n{secrets.Replace("{label}", Label, StringComparison.Ordinal)}";
         File.WriteAllText(ConfigPath, text);
     }
