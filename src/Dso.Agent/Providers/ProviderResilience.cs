@@ -130,7 +130,8 @@ internal sealed partial class ProviderResilience
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider}: retry {Attempt} in {DelayMs:0} ms after: {Reason}")]
+    // Debug: the caller logs the final failure once; a line per retry would repeat it on every poll of an outage.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Provider {Provider}: retry {Attempt} in {DelayMs:0} ms after: {Reason}")]
     private partial void LogRetry(string provider, int attempt, double delayMs, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Provider {Provider}: calls paused for {Seconds} s after repeated failures")]

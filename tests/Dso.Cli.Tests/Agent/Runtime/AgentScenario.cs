@@ -148,17 +148,22 @@ public sealed class AgentScenario : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (AgentProcess agent in _agents)
+        try
         {
-            await agent.DisposeAsync();
+            foreach (AgentProcess agent in _agents)
+            {
+                await agent.DisposeAsync();
+            }
         }
-
-        IReadOnlyList<string> containers = await ContainersAsync();
-        if (containers.Count > 0)
+        finally
         {
-            await DockerCli.RunAsync(["rm", "--force", .. containers]);
-        }
+            IReadOnlyList<string> containers = await ContainersAsync();
+            if (containers.Count > 0)
+            {
+                await DockerCli.RunAsync(["rm", "--force", .. containers]);
+            }
 
-        Home.Dispose();
+            Home.Dispose();
+        }
     }
 }
