@@ -91,7 +91,10 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         int pruned = _journal.Prune(_config.Agent.Retention);
         LogStarted(_config.Path, _config.Secrets.Count, _providers.Count, recovered, pruned);
         await _catalog.RefreshAsync(cancellationToken, force: true);
-        Task watcher = _catalog.WatchAsync(cancellationToken);
+
+        // The watcher ends only when cancelled: when the loop fails, finally must stop it, or the agent hangs alive.
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task watcher = _catalog.WatchAsync(watching.Token);
         await _monitor.PollAsync(cancellationToken);
         await SweepSecretFilesAsync(cancellationToken);
         DateTimeOffset nextPoll = _time.GetUtcNow() + _config.Agent.PollInterval;
@@ -140,6 +143,7 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         }
         finally
         {
+            await watching.CancelAsync();
             await watcher.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             foreach (ManualRequest pending in _manual)
             {
@@ -262,51 +266,24 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
                 continue;
             }
 
-            Dictionary<string, CurrentSecret>? values = CurrentValues(container);
-            if (values is null)
+            try
             {
-                continue;
+                nextDue = Earliest(nextDue, await EvaluateContainerAsync(container, cancellationToken));
             }
-
-            (bool needed, string reason) = await NeedsRotationAsync(container, values, cancellationToken);
-            TargetState state = StateOf(container.TargetKey);
-            if (!needed)
+            catch (Exception error) when (error is not OperationCanceledException and not OutOfMemoryException)
             {
+                // One container's failure must not stop the loop for the others: report it and look again later.
+                TargetState failed = StateOf(container.TargetKey);
+                DateTimeOffset retry = _time.GetUtcNow() + FirstRetryDelay;
                 lock (_statusGate)
                 {
-                    state.Pending = null;
-                    state.State = "current";
+                    failed.State = "failed";
+                    failed.LastError = error.Message;
+                    failed.RetryAt = retry;
                 }
 
-                continue;
-            }
-
-            DateTimeOffset now = _time.GetUtcNow();
-            string wanted = string.Join(',', values.Values.OrderBy(value => value.Name, StringComparer.Ordinal).Select(value => value.Fingerprint));
-            RotationPlan plan = RotationPlan.For(container);
-            lock (_statusGate)
-            {
-                if (state.Pending != wanted)
-                {
-                    state.Pending = wanted;
-                    state.LastChange = now;
-                }
-
-                state.State = "pending";
-            }
-
-            DateTimeOffset due = Max(state.LastChange + plan.Debounce, state.LastRotation + plan.Cooldown, state.RetryAt);
-            if (due > now)
-            {
-                nextDue = due < nextDue ? due : nextDue;
-                continue;
-            }
-
-            RotationResult result = await RunRotationAsync(container, values, reason, cancellationToken);
-            if (result.Outcome != RotationOutcome.Completed)
-            {
-                DateTimeOffset retry = state.RetryAt;
-                nextDue = retry < nextDue ? retry : nextDue;
+                LogTargetFailed(container.TargetKey, container.Name, error.GetType().Name, error.Message);
+                nextDue = Earliest(nextDue, retry);
             }
         }
 
@@ -319,6 +296,57 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         }
 
         return nextDue;
+    }
+
+    /// <summary>Decides whether one running container needs a rotation and runs it when due; returns when to look again.</summary>
+    private async Task<DateTimeOffset> EvaluateContainerAsync(ManagedContainer container, CancellationToken cancellationToken)
+    {
+        Dictionary<string, CurrentSecret>? values = CurrentValues(container);
+        if (values is null)
+        {
+            return DateTimeOffset.MaxValue;
+        }
+
+        TargetState state = StateOf(container.TargetKey);
+        if (state.RetryAt > _time.GetUtcNow() && state.State == "failed" && state.Pending is null)
+        {
+            return state.RetryAt;
+        }
+
+        (bool needed, string reason) = await NeedsRotationAsync(container, values, cancellationToken);
+        if (!needed)
+        {
+            lock (_statusGate)
+            {
+                state.Pending = null;
+                state.State = "current";
+            }
+
+            return DateTimeOffset.MaxValue;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        string wanted = string.Join(',', values.Values.OrderBy(value => value.Name, StringComparer.Ordinal).Select(value => value.Fingerprint));
+        RotationPlan plan = RotationPlan.For(container);
+        lock (_statusGate)
+        {
+            if (state.Pending != wanted)
+            {
+                state.Pending = wanted;
+                state.LastChange = now;
+            }
+
+            state.State = "pending";
+        }
+
+        DateTimeOffset due = Max(state.LastChange + plan.Debounce, state.LastRotation + plan.Cooldown, state.RetryAt);
+        if (due > now)
+        {
+            return due;
+        }
+
+        RotationResult result = await RunRotationAsync(container, values, reason, cancellationToken);
+        return result.Outcome == RotationOutcome.Completed ? DateTimeOffset.MaxValue : state.RetryAt;
     }
 
     private async Task<RotationResult> RunRotationAsync(ManagedContainer container, IReadOnlyDictionary<string, CurrentSecret> values, string reason, CancellationToken cancellationToken)
@@ -404,7 +432,18 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         }
         catch (DsoException error)
         {
-            StateOf(container.TargetKey).LastError = error.Message;
+            TargetState state = StateOf(container.TargetKey);
+            if (state.LastError != error.Message)
+            {
+                LogUndeliverable(container.TargetKey, error.Message);
+            }
+
+            lock (_statusGate)
+            {
+                state.LastError = error.Message;
+                state.State = "failed";
+            }
+
             return (false, "");
         }
 
@@ -522,6 +561,8 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         }
     }
 
+    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c)
     {
         DateTimeOffset ab = a > b ? a : b;
@@ -530,6 +571,12 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "dso agent started with {Config}: {Secrets} secrets from {Providers} providers; {Recovered} interrupted rotations recovered, {Pruned} old records pruned")]
     private partial void LogStarted(string config, int secrets, int providers, int recovered, int pruned);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Target {Target} ({Container}) could not be checked or rotated, and is tried again in 15 s: {ErrorType}: {Reason}")]
+    private partial void LogTargetFailed(string target, string container, string errorType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Target {Target} cannot receive its secrets, and keeps what it has: {Reason}")]
+    private partial void LogUndeliverable(string target, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed the stale lock {Lock}")]
     private partial void LogLockCleaned(string @lock);

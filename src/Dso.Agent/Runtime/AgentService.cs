@@ -25,6 +25,7 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
     private readonly List<ISecretProvider> _providers = [];
     private DockerClient? _docker;
     private AgentApiServer? _api;
+    private AgentInstanceLock? _instance;
     private RotationJournal? _journal;
     private Task? _run;
 
@@ -49,6 +50,8 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
             }
         }
 
+        Directory.CreateDirectory(_startup.Paths.StateDirectory, Core.IO.FileModes.PrivateDirectory);
+        _instance = AgentInstanceLock.Acquire(_startup.Paths.StateDirectory);
         Coordinator = Build();
         _api = new AgentApiServer(_startup.Paths.SocketPath, Coordinator, _journal!, _loggers, _startup.Paths.Group);
         await _api.StartAsync(cancellationToken);
@@ -91,6 +94,7 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
         }
 
         _docker?.Dispose();
+        _instance?.Dispose();
     }
 
     private AgentCoordinator Build()

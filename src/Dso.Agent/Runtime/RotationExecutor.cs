@@ -100,8 +100,17 @@ internal sealed partial class RotationExecutor
         {
             string message = Describe(error);
             _journal.Advance(record.Id, RotationStep.Failed, current => current with { Error = message });
+            RotationRecord failed = _journal.All().First(entry => entry.Id == record.Id);
+            if (await KeepNewWhenOldIsGoneAsync(failed, CancellationToken.None))
+            {
+                _journal.SetApplied(record.Target, record.Secrets);
+                _journal.Advance(record.Id, RotationStep.Recovered);
+                StepRecorded?.Invoke(this, EventArgs.Empty);
+                return new RotationResult(record.Id, RotationOutcome.Completed, null);
+            }
+
             LogFailed(record.Id, container.TargetKey, message);
-            await RollBackAsync(_journal.All().First(entry => entry.Id == record.Id), CancellationToken.None);
+            await RollBackAsync(failed, CancellationToken.None);
             _journal.Advance(record.Id, RotationStep.RolledBack);
             StepRecorded?.Invoke(this, EventArgs.Empty);
             return new RotationResult(record.Id, RotationOutcome.Failed, message);
@@ -127,13 +136,20 @@ internal sealed partial class RotationExecutor
             {
                 _journal.SetApplied(record.Target, record.Secrets);
                 _journal.Advance(record.Id, RotationStep.Recovered);
-                LogRecovered(record.Id, record.Target, record.Step.ToString(), "finished");
+                LogRecovered(record.Id, record.Target, record.Step.ToString(), "finished the rotation");
+                continue;
+            }
+
+            if (await KeepNewWhenOldIsGoneAsync(record, cancellationToken))
+            {
+                _journal.SetApplied(record.Target, record.Secrets);
+                _journal.Advance(record.Id, RotationStep.Recovered);
                 continue;
             }
 
             await RollBackAsync(record, cancellationToken);
             _journal.Advance(record.Id, RotationStep.RolledBack, current => current with { Error = current.Error ?? $"the agent stopped at step {record.Step}" });
-            LogRecovered(record.Id, record.Target, record.Step.ToString(), "rolled back");
+            LogRecovered(record.Id, record.Target, record.Step.ToString(), "went back to the old container");
         }
 
         return inFlight.Count;
@@ -283,6 +299,33 @@ internal sealed partial class RotationExecutor
         return true;
     }
 
+    /// <summary>
+    /// Keeps the new container when the old one is gone (removed by hand during the rotation), since it is then the
+    /// only copy that can serve: it gets the service's name. Returns false when there is an old container to go back to.
+    /// </summary>
+    private async Task<bool> KeepNewWhenOldIsGoneAsync(RotationRecord record, CancellationToken cancellationToken)
+    {
+        if (record.OldContainerName is null
+            || (record.OldContainerId is not null && await InspectOrNullAsync(record.OldContainerId, cancellationToken) is not null))
+        {
+            return false;
+        }
+
+        ContainerInspectResponse? created = await FindCreatedByAsync(record.Id, cancellationToken);
+        if (created is null || !created.State.Running)
+        {
+            return false;
+        }
+
+        if (created.Name.TrimStart('/') != record.OldContainerName)
+        {
+            await RenameAsync(created.ID, record.OldContainerName, cancellationToken);
+        }
+
+        LogKeptNew(record.Id, record.Target, record.OldContainerName);
+        return true;
+    }
+
     private async Task RollBackAsync(RotationRecord record, CancellationToken cancellationToken)
     {
         IList<ContainerListResponse> created = await _docker.Containers.ListContainersAsync(CreatedByFilter(record.Id), cancellationToken);
@@ -383,8 +426,11 @@ internal sealed partial class RotationExecutor
     [LoggerMessage(Level = LogLevel.Error, Message = "Rotation {Rotation}: {Target} failed and was rolled back; the old container keeps serving and the rotation is retried later: {Reason}")]
     private partial void LogFailed(string rotation, string target, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rotation {Rotation}: {Target} was interrupted at step {Step}; recovery {Outcome} it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rotation {Rotation}: {Target} was interrupted at step {Step}; recovery {Outcome}")]
     private partial void LogRecovered(string rotation, string target, string step, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rotation {Rotation}: the old container of {Target} was removed during the rotation, so the new one, which runs, keeps the name {Container} and serves")]
+    private partial void LogKeptNew(string rotation, string target, string container);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rotation {Rotation}: {Target} has no container left to roll back to (old container {Container} is gone); start the service again, for example with docker compose up -d")]
     private partial void LogNoContainerLeft(string rotation, string target, string container);

@@ -7,6 +7,7 @@ internal static class DockerEngine
 {
     public static DockerClient CreateClient(Func<string, string?> environment)
     {
+        AotGenericRoots.Keep();
         string host = environment("DOCKER_HOST") is { Length: > 0 } configured ? configured : "unix:///var/run/docker.sock";
         return new DockerClientConfiguration(new Uri(host)).CreateClient();
     }

@@ -18,7 +18,9 @@ public sealed class AgentStrategyTests
         await scenario.SetSecretAsync("api_key", "key-1");
         scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling") + AgentScenario.Secret("api_key", "rolling", AgentScenario.AsEnvironment("API_KEY")));
         string name = $"dso-{scenario.Label}-app";
-        string original = await scenario.RunContainerAsync(name);
+
+        // An exposed port puts a map of value types in the inspect answer, which the published binary must read.
+        string original = await scenario.RunContainerAsync(name, "while :; do sleep 0.2; done", "--expose", "8080");
         scenario.StartAgent();
 
         // The container was started without the secret mount, so the agent replaces it once to deliver.

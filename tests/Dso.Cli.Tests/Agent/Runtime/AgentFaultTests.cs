@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Dso.Cli.Tests.Infrastructure;
+
+namespace Dso.Cli.Tests.Agent.Runtime;
+
+/// <summary>Faults from outside the agent: a container removed by hand, a second agent, a target that cannot be handled.</summary>
+[Collection(ProcessHeavyTests.Name)]
+public sealed class AgentFaultTests
+{
+    private const string FilePath = "/run/secrets/dso/db_password";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task OldRemovedByHand_DuringRolling_NewContainerKeepsServing()
+    {
+        await using AgentScenario scenario = await AgentScenario.CreateAsync();
+        await scenario.SetSecretAsync("db_password", "first");
+        scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling", healthTimeout: "60s"));
+        string name = $"dso-{scenario.Label}-app";
+
+        // The first value is healthy at once; a later one only once the test creates /tmp/ready.
+        await scenario.RunContainerAsync(name, "while :; do sleep 0.2; done",
+            "--health-cmd", $"test -f /tmp/ready || grep -q first {FilePath}", "--health-interval", "1s", "--health-retries", "1");
+        scenario.StartAgent();
+        await scenario.WaitForSingleContainerAsync(name, async () =>
+            await AgentScenario.ReadFileAsync(name, FilePath) == "first", Timeout, "the first value is delivered");
+
+        await scenario.SetSecretAsync("db_password", "second");
+        string copy = "";
+        await Poll.UntilAsync(async () =>
+        {
+            ProcessResult listed = await DockerCli.RunAsync("ps", "--filter", $"name={name}.dso-new-", "--format", "{{.Names}}");
+            copy = listed.StandardOutput.Trim();
+            return (copy.Length > 0, await scenario.DescribeContainersAsync());
+        }, Timeout, "the rolling copy runs");
+        await DockerCli.RunOkAsync("rm", "--force", name);
+        await DockerCli.ExecOkAsync(copy, "touch", "/tmp/ready");
+
+        await scenario.WaitForSingleContainerAsync(name, async () =>
+            await AgentScenario.ReadFileAsync(name, FilePath) == "second", Timeout, "the copy takes the service's name");
+        JsonElement last = scenario.Rotations()[^1];
+        Assert.True(AgentScenario.StepOf(last) is "Recovered" or "Completed", scenario.DescribeJournal());
+    }
+
+    [Fact]
+    public async Task SecondAgent_OnTheSameStateDirectory_IsRejected()
+    {
+        await using AgentScenario scenario = await AgentScenario.CreateAsync();
+        await scenario.SetSecretAsync("db_password", "first");
+        scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling"));
+        AgentProcess first = scenario.StartAgent();
+        await first.WaitUntilStartedAsync();
+
+        AgentProcess second = scenario.StartAgent(new Dictionary<string, string> { ["DSO_SOCKET"] = Path.Combine(scenario.Home.Root, "second.sock") });
+        int exitCode = await second.WaitForExitAsync(Timeout);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Another dso agent (pid {first.Pid}) already uses the state directory", second.Log, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+    }
+
+    [Fact]
+    public async Task TargetThatFails_DoesNotStopTheOthers()
+    {
+        await using AgentScenario scenario = await AgentScenario.CreateAsync();
+        await scenario.SetSecretAsync("db_password", "first");
+        scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling"));
+
+        // A name this long makes the target's lock file name longer than a file system allows.
+        string longName = $"dso-{scenario.Label}-" + new string('x', 230);
+        string name = $"dso-{scenario.Label}-app";
+        await scenario.RunContainerAsync(longName);
+        await scenario.RunContainerAsync(name);
+        AgentProcess agent = scenario.StartAgent();
+
+        await Poll.UntilAsync(async () =>
+        {
+            string value = await AgentScenario.ReadFileAsync(name, FilePath);
+            return (value == "first", value);
+        }, Timeout, "the other container gets its value");
+        await agent.WaitForLogAsync("could not be checked or rotated", Timeout);
+        Assert.False(agent.HasExited);
+    }
+}
