@@ -82,11 +82,8 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _startedAt = _time.GetUtcNow();
-        foreach (string cleaned in _locks.CleanStale())
-        {
-            LogLockCleaned(cleaned);
-        }
-
+        // The lock manager logs each stale lock it removes.
+        _locks.CleanStale();
         int recovered = await _executor.RecoverAsync(cancellationToken);
         int pruned = _journal.Prune(_config.Agent.Retention);
         LogStarted(_config.Path, _config.Secrets.Count, _providers.Count, recovered, pruned);
@@ -536,11 +533,7 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 
     private void Housekeeping()
     {
-        foreach (string cleaned in _locks.CleanStale())
-        {
-            LogLockCleaned(cleaned);
-        }
-
+        _locks.CleanStale();
         int pruned = _journal.Prune(_config.Agent.Retention);
         if (pruned > 0)
         {
@@ -577,9 +570,6 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Target {Target} cannot receive its secrets, and keeps what it has: {Reason}")]
     private partial void LogUndeliverable(string target, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed the stale lock {Lock}")]
-    private partial void LogLockCleaned(string @lock);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} rotation records older than the retention")]
     private partial void LogPruned(int count);

@@ -203,7 +203,7 @@ public sealed class AgentRecoveryTests
         await agent.WaitUntilStartedAsync();
 
         Assert.False(File.Exists(lockPath));
-        Assert.Contains("Removed the stale lock", agent.Log, StringComparison.Ordinal);
+        Assert.Contains("Removed stale lock", agent.Log, StringComparison.Ordinal);
         IReadOnlyList<string> ids = scenario.Rotations().Select(record => record.GetProperty("id").GetString()!).ToList();
         Assert.DoesNotContain(old.Id, ids);
         Assert.Contains(recent.Id, ids);
