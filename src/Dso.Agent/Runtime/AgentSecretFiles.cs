@@ -67,30 +67,7 @@ internal sealed class AgentSecretFiles
         CreateDirectory(GenerationDirectory(target, generation), FileModes.PrivateDirectory);
         CreateDirectory(directory, SharedDirectory);
         string path = Path.Combine(directory, Path.GetFileName(containerPath));
-        string temp = Path.Combine(directory, $"{AtomicFile.TempPrefix}{Path.GetFileName(containerPath)}.{Environment.ProcessId}");
-        try
-        {
-            using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.Create,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = FileModes.PrivateFile,
-            }))
-            {
-                stream.Write(value);
-            }
-
-            Libc.Chown(temp, uid, gid);
-            File.SetUnixFileMode(temp, mode);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-
+        SecretFileStore.WriteAtomically(path, Path.Combine(directory, $"{AtomicFile.TempPrefix}{Path.GetFileName(containerPath)}.{Environment.ProcessId}"), value, uid, gid, mode);
         return path;
     }
 

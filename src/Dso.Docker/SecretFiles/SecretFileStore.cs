@@ -93,7 +93,16 @@ internal sealed class SecretFileStore
             Directory.Delete(path, recursive: true);
         }
 
-        string temp = Path.Combine(parent, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        WriteAtomically(path, Path.Combine(parent, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp"), value, uid, gid, mode);
+        return path;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> to <paramref name="temp"/> (mode 0600 while it is written), sets its owner and
+    /// mode, and renames it over <paramref name="path"/>, so that a reader sees the old or the new value.
+    /// </summary>
+    internal static void WriteAtomically(string path, string temp, ReadOnlySpan<byte> value, int uid, int gid, UnixFileMode mode)
+    {
         try
         {
             using (var stream = new FileStream(temp, new FileStreamOptions
@@ -116,8 +125,6 @@ internal sealed class SecretFileStore
             File.Delete(temp);
             throw;
         }
-
-        return path;
     }
 
     /// <summary>Removes files of a service that are not in <paramref name="keep"/>, left from an earlier run.</summary>
