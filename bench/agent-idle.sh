@@ -112,8 +112,10 @@ start_container() {
     mkdir -p "$directory"
     mount=(--volume "$directory:/run/secrets/dso:ro")
   fi
+  # --network none: a Linux bridge such as docker0 takes at most 1,024 ports, so 1,000 containers on it
+  # fail with "exchange full" as soon as a few other containers use it too.
   docker run --detach --name "$name" --label "dsobench.run=$run" --label "dso.test=$run-idle" --stop-timeout 1 \
-    "${mount[@]}" "$image" sleep 2147483647 >/dev/null
+    --network none "${mount[@]}" "$image" sleep 2147483647 >/dev/null
 }
 export -f start_container
 
@@ -192,7 +194,7 @@ start_churn() {
     i=0
     while :; do
       i=$((i + 1))
-      docker run --rm --name "dsob-$run-churn-$i" --label "dsobench.run=$run" "$image" true >/dev/null 2>&1 || true
+      docker run --rm --name "dsob-$run-churn-$i" --label "dsobench.run=$run" --network none "$image" true >/dev/null 2>&1 || true
       sleep "$churn_interval_s"
     done
   ) &

@@ -18,7 +18,9 @@
 #           Both the rolling strategy and the restart strategy are measured (one secret and container each).
 #   poller: poll_interval POLL_INTERVAL (2s), debounce 0s (the least the config loader accepts) and
 #           cooldown 0s. Each round runs 'dso secret set' and waits for the rotation the poller starts.
-#           The latency then includes the wait for the next poll, between 0 and POLL_INTERVAL.
+#           The latency then includes the wait for the next poll, between 0 and POLL_INTERVAL. Before each
+#           change the script sleeps a random part of POLL_INTERVAL, untimed, so that the changes fall at
+#           random points of the poll cycle.
 #
 # Every container carries the label dsobench.run=RUN and is removed on exit, also after a failure; the
 # dso home, state, locks and socket live under /tmp and the secret files under /dev/shm, removed too.
@@ -220,6 +222,11 @@ time_floor() {
 time_rotation() {
   local strategy=$1 phase=$2 target="container:dsob-$run-$1" previous t0 id record
   previous=$(last_rotation "$target")
+  if [ "$phase" = poller ]; then
+    # An untimed pause of a random part of the poll interval, so that the change does not land at the same
+    # point of the poll cycle in every round (the agent polls again right after each rotation).
+    sleep "$(awk -v ms="$interval_ms" -v r="$RANDOM" 'BEGIN { printf "%.3f", ms * r / 32768 / 1000 }')"
+  fi
   t0=$(now_ns)
   # A new value each time: the agent rotates nothing for a new version that contains the same value.
   printf 'value-%s' "$t0" | "$dso" secret set "x_$strategy" >/dev/null 2>&1
@@ -275,6 +282,8 @@ measure_phase() {
 # Prints the median of column COLUMN (1-based) of a file of space-separated numbers.
 column_median() { awk -v c="$2" '{ print $c }' "$1" | median; }
 
+[[ $poll_interval =~ ^[0-9]+s$ ]] || fail "POLL_INTERVAL must be whole seconds such as 2s, not $poll_interval"
+interval_ms=$(( ${poll_interval%s} * 1000 ))
 run_managed rolling
 run_managed restart
 log "Load average before: $(cut -d ' ' -f 1-3 /proc/loadavg)"
@@ -282,7 +291,6 @@ measure_phase manual 1h rolling restart
 measure_phase poller "$poll_interval" rolling
 log "Load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 
-interval_ms=$(( $(sed -E 's/^([0-9]+)s$/\1/' <<<"$poll_interval") * 1000 ))
 echo
 echo "Rotation latency (secret change to new container healthy), $rounds rounds per phase"
 result "rot.rounds" "$rounds"
