@@ -8,7 +8,8 @@ namespace Dso.Agent.Runtime;
 /// <summary>
 /// The map of managed containers: those named by a secret's targets in dso.yaml (container names, labels,
 /// Compose project and service) and those carrying a dso.secrets label. It is rebuilt from one container list
-/// call whenever Docker reports a container event, so it costs nothing while nothing changes.
+/// call whenever Docker reports an event of a managed or targeted container, so it costs nothing while those do
+/// not change.
 /// </summary>
 internal sealed partial class ContainerCatalog
 {
@@ -93,6 +94,28 @@ internal sealed partial class ContainerCatalog
     {
         Interlocked.Exchange(ref _dirty, 1);
         Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>
+    /// Marks the catalog dirty for an event of a container that is managed now or would be managed: a container
+    /// in <see cref="Containers"/>, or one whose name and labels (Docker sends them as the event's attributes)
+    /// a secret targets. Events of other containers are ignored, because each refresh lists every container of
+    /// the engine, which costs the agent and the engine CPU in proportion to their count.
+    /// </summary>
+    public void OnContainerEvent(Message message)
+    {
+        if (message.Action is not ("create" or "start" or "die" or "destroy" or "rename" or "stop" or "restart"))
+        {
+            return;
+        }
+
+        string? id = message.Actor?.ID ?? message.ID;
+        IDictionary<string, string>? attributes = message.Actor?.Attributes;
+        bool known = id is not null && Containers.Any(container => container.Id == id);
+        if (known || attributes is null || IsTargeted(attributes))
+        {
+            MarkDirty();
+        }
     }
 
     /// <summary>The target key of a container from its name and labels.</summary>
@@ -197,6 +220,22 @@ internal sealed partial class ContainerCatalog
         return secrets.Select(secret => secret.Rotation.Strategy).Min();
     }
 
+    /// <summary>
+    /// True when a container with these event attributes (its labels, plus "name" and "image") carries a dso.secrets
+    /// label or is named by a secret's targets. The extra attribute keys never match a target label by accident
+    /// unless a target names a label called "name" or "image", which then only costs one more refresh.
+    /// </summary>
+    private bool IsTargeted(IDictionary<string, string> attributes)
+    {
+        if (attributes.ContainsKey(ContainerLabels.Secrets))
+        {
+            return true;
+        }
+
+        string name = attributes.TryGetValue("name", out string? value) ? value : "";
+        return _config.Secrets.Values.Any(secret => Matches(secret.Targets, name, attributes));
+    }
+
     private static bool Matches(TargetsConfig targets, string name, IDictionary<string, string> labels)
     {
         if (targets.Containers.Contains(name, StringComparer.Ordinal))
@@ -227,12 +266,6 @@ internal sealed partial class ContainerCatalog
 
     private sealed class Progress(ContainerCatalog owner) : IProgress<Message>
     {
-        public void Report(Message value)
-        {
-            if (value.Action is "create" or "start" or "die" or "destroy" or "rename" or "stop" or "restart")
-            {
-                owner.MarkDirty();
-            }
-        }
+        public void Report(Message value) => owner.OnContainerEvent(value);
     }
 }
