@@ -502,23 +502,17 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         {
             foreach (MountPoint mount in container.Mounts ?? [])
             {
-                string? source = mount.Source;
-                if (source is null || !source.StartsWith(_delivery.Files.Root + "/", StringComparison.Ordinal))
+                if (mount.Source is null || _delivery.Files.Locate(mount.Source) is not { } found)
                 {
                     continue;
                 }
 
-                string[] parts = source[(_delivery.Files.Root.Length + 1)..].Split('/');
-                if (parts.Length >= 2)
+                if (!inUse.TryGetValue(found.Target, out HashSet<string>? generations))
                 {
-                    string target = AgentSecretFiles.Unescape(parts[0]);
-                    if (!inUse.TryGetValue(target, out HashSet<string>? generations))
-                    {
-                        inUse[target] = generations = new HashSet<string>(StringComparer.Ordinal);
-                    }
-
-                    generations.Add(parts[1]);
+                    inUse[found.Target] = generations = new HashSet<string>(StringComparer.Ordinal);
                 }
+
+                generations.Add(found.Generation);
             }
         }
 

@@ -45,16 +45,19 @@ internal sealed class AgentSecretFiles
         Path.Combine(GenerationDirectory(target, generation), Escape(containerDirectory));
 
     /// <summary>Returns the generation of a bind-mount source under this target's directory, or null.</summary>
-    public string? GenerationOf(string target, string hostDirectory)
+    public string? GenerationOf(string target, string hostDirectory) =>
+        Locate(hostDirectory) is { } found && found.Target == target ? found.Generation : null;
+
+    /// <summary>Returns the target and generation of a bind-mount source ROOT/agent.d/TARGET/GENERATION/DIRECTORY, or null.</summary>
+    public (string Target, string Generation)? Locate(string hostDirectory)
     {
-        string prefix = TargetDirectory(target) + "/";
-        if (!hostDirectory.StartsWith(prefix, StringComparison.Ordinal))
+        if (!hostDirectory.StartsWith(Root + "/", StringComparison.Ordinal))
         {
             return null;
         }
 
-        string[] rest = hostDirectory[prefix.Length..].Split('/');
-        return rest.Length == 2 ? rest[0] : null;
+        string[] parts = hostDirectory[(Root.Length + 1)..].Split('/');
+        return parts.Length == 3 ? (Unescape(parts[0]), parts[1]) : null;
     }
 
     /// <summary>Writes one file atomically (temp file, then rename) and returns its host path.</summary>

@@ -101,7 +101,6 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
     {
         var config = _startup.Config;
         TimeProvider time = TimeProvider.System;
-        Directory.CreateDirectory(_startup.Paths.StateDirectory, Core.IO.FileModes.PrivateDirectory);
         Fingerprints fingerprints = Fingerprints.Open(_startup.Paths.StateDirectory);
         var context = new ProviderContext(time, _loggers, _startup.Environment) { FingerprintKey = fingerprints.Key };
         var providers = new Dictionary<string, ISecretProvider>(StringComparer.Ordinal);
@@ -112,7 +111,6 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
             providers[provider.Name] = created;
         }
 
-        Directory.CreateDirectory(_startup.Paths.StateDirectory, Core.IO.FileModes.PrivateDirectory);
         Directory.CreateDirectory(_startup.Paths.LockDirectory, Core.IO.FileModes.PrivateDirectory);
         _docker = DockerEngine.CreateClient(_startup.Environment);
         DockerClient docker = _docker;

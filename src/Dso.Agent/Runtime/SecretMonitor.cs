@@ -39,11 +39,6 @@ internal sealed partial class SecretMonitor
         }
     }
 
-    /// <summary>Total fetch errors since start, for status.</summary>
-    public long ErrorCount => Interlocked.Read(ref _errorCount);
-
-    private long _errorCount;
-
     /// <summary>
     /// Asks every provider for the versions of its secrets and fetches those that moved. Returns the names whose
     /// value changed (including the first value of each secret).
@@ -71,9 +66,9 @@ internal sealed partial class SecretMonitor
                     continue;
                 }
 
-                if (state.Current is { } current && state.FetchedVersion == lookup.VersionId)
+                if (state.Current is not null && state.FetchedVersion == lookup.VersionId)
                 {
-                    RecordSuccess(state, current);
+                    RecordSuccess(state);
                     continue;
                 }
 
@@ -181,7 +176,7 @@ internal sealed partial class SecretMonitor
             state.FetchedVersion = versionId ?? version;
         }
 
-        RecordSuccess(state, fresh);
+        RecordSuccess(state);
         if (changed)
         {
             LogNewVersion(state.Config.Name, provider.Name, version, fingerprint);
@@ -190,7 +185,7 @@ internal sealed partial class SecretMonitor
         return changed;
     }
 
-    private void RecordSuccess(SecretState state, CurrentSecret current)
+    private void RecordSuccess(SecretState state)
     {
         lock (_gate)
         {
@@ -198,13 +193,11 @@ internal sealed partial class SecretMonitor
             state.LastError = null;
             state.ConsecutiveErrors = 0;
             state.NextAttempt = DateTimeOffset.MinValue;
-            _ = current;
         }
     }
 
     private void RecordError(SecretState state, ProviderException error)
     {
-        Interlocked.Increment(ref _errorCount);
         TimeSpan backoff;
         lock (_gate)
         {
