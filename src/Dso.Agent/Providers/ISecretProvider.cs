@@ -9,7 +9,7 @@ internal interface ISecretProvider : IAsyncDisposable
     /// <summary>The provider's name in dso.yaml.</summary>
     string Name { get; }
 
-    /// <summary>Whether the provider can currently authenticate and answer, and why not.</summary>
+    /// <summary>Whether the provider can currently authenticate and respond, and why not.</summary>
     ProviderHealth Health { get; }
 
     /// <summary>
@@ -24,7 +24,7 @@ internal interface ISecretProvider : IAsyncDisposable
     /// <exception cref="ProviderException">The secret could not be read; the message names the path, never a value or credential.</exception>
     Task<SecretPayload> FetchAsync(string path, string? versionId, CancellationToken cancellationToken);
 
-    /// <summary>Authenticates and makes the cheapest call that proves the provider answers, for dso provider check.</summary>
+    /// <summary>Authenticates and makes the cheapest call that proves the provider responds, for dso provider check.</summary>
     /// <exception cref="ProviderException">The provider cannot be reached or rejects the credentials.</exception>
     Task CheckConnectionAsync(CancellationToken cancellationToken);
 }

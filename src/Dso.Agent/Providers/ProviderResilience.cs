@@ -14,8 +14,8 @@ namespace Dso.Agent.Providers;
 /// budget, and a failing provider backs off without slowing the others.
 /// </summary>
 /// <remarks>
-/// Outermost first: the circuit breaker sees one outcome per retried call; retries wait outside the
-/// concurrency limit, so a backing-off call holds no slot; the timeout bounds each attempt.
+/// Outermost first: the circuit breaker records one outcome per retried call. Retries wait outside the
+/// concurrency limit, so a backing-off call takes no slot, and the timeout bounds each attempt.
 /// Only <see cref="ProviderException.IsTransient"/> errors and timeouts are retried.
 /// </remarks>
 internal sealed partial class ProviderResilience
@@ -87,11 +87,11 @@ internal sealed partial class ProviderResilience
         }
         catch (TimeoutRejectedException error) when (!cancellationToken.IsCancellationRequested)
         {
-            string which = attempts > 1 ? $" on the last of {attempts} attempts" : "";
+            string attemptText = attempts > 1 ? $" on the last of {attempts} attempts" : "";
             throw new ProviderException(
                 Provider,
                 ProviderErrorKind.Unavailable,
-                $"Provider {Provider}: {operation} timed out after {Seconds(_options.AttemptTimeout)} s{which}. Check that the provider is reachable from this host and not overloaded.",
+                $"Provider {Provider}: {operation} timed out after {Seconds(_options.AttemptTimeout)} s{attemptText}. Check that the provider is reachable from this host and not overloaded.",
                 error);
         }
         catch (BrokenCircuitException error)

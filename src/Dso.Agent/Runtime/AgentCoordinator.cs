@@ -323,13 +323,13 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         }
 
         DateTimeOffset now = _time.GetUtcNow();
-        string wanted = string.Join(',', values.Values.OrderBy(value => value.Name, StringComparer.Ordinal).Select(value => value.Fingerprint));
+        string expected = string.Join(',', values.Values.OrderBy(value => value.Name, StringComparer.Ordinal).Select(value => value.Fingerprint));
         RotationPlan plan = RotationPlan.For(container);
         lock (_statusGate)
         {
-            if (state.Pending != wanted)
+            if (state.Pending != expected)
             {
-                state.Pending = wanted;
+                state.Pending = expected;
                 state.LastChange = now;
             }
 

@@ -30,7 +30,7 @@ internal sealed class AgentInstanceLock : IDisposable
         {
             handle.Dispose();
             string owner = ReadOwner(path);
-            throw new DsoException($"Another dso agent{owner} already uses the state directory {stateDirectory} (it holds {path}). Stop it first; two agents on one journal would rotate every change twice.");
+            throw new DsoException($"Another dso agent{owner} already uses the state directory {stateDirectory} (it has the lock {path}). Stop that agent first, because two agents on one journal would rotate every change twice.");
         }
 
         // Written through the handle: a FileStream would close it, and with it the lock, when disposed.

@@ -12,7 +12,7 @@ namespace Dso.Agent.Runtime;
 /// <summary>
 /// Carries out one rotation of one container under its lock, journalling every step, and finishes or rolls back
 /// rotations that a crash interrupted. The rule throughout: the old container is removed only once the new one
-/// holds the name and runs, so a service never loses its last copy that can serve.
+/// has the name and runs, so a service never loses its last copy that can serve.
 /// </summary>
 internal sealed partial class RotationExecutor
 {
@@ -413,7 +413,7 @@ internal sealed partial class RotationExecutor
 
     private static string Describe(Exception error) => error switch
     {
-        DockerApiException api => $"Docker answered {(int)api.StatusCode}: {api.ResponseBody?.Trim()}",
+        DockerApiException api => $"Docker returned HTTP {(int)api.StatusCode}: {api.ResponseBody?.Trim()}",
         _ => error.Message,
     };
 

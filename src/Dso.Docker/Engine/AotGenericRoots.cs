@@ -4,17 +4,17 @@ namespace Dso.Docker.Engine;
 
 /// <summary>
 /// Generic collections over value types that Docker.DotNet's models use. Newtonsoft.Json creates and fills them
-/// through reflection, which Native AOT can only do for instantiations that the compiled code contains; without
-/// this, reading a container that exposes a port failed with "missing native code" in the published dso.
+/// through reflection, and Native AOT can do that only for instantiations that the compiled code contains.
+/// Without this class, the published dso failed with "missing native code" on a container that exposes a port.
 /// </summary>
 internal static class AotGenericRoots
 {
-    private static int _kept;
+    private static int _rooted;
 
     /// <summary>Makes sure the compiler emits every such instantiation, with the members the deserializer calls.</summary>
     public static void Keep()
     {
-        if (Interlocked.Exchange(ref _kept, 1) == 1)
+        if (Interlocked.Exchange(ref _rooted, 1) == 1)
         {
             return;
         }

@@ -11,7 +11,7 @@ public sealed class AgentFaultTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task OldRemovedByHand_DuringRolling_NewContainerKeepsServing()
+    public async Task OldRemovedMidRolling_CopyServes()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "first");
@@ -43,7 +43,7 @@ public sealed class AgentFaultTests
     }
 
     [Fact]
-    public async Task SecondAgent_OnTheSameStateDirectory_IsRejected()
+    public async Task SecondAgent_SameState_Rejected()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "first");
@@ -60,7 +60,7 @@ public sealed class AgentFaultTests
     }
 
     [Fact]
-    public async Task TargetThatFails_DoesNotStopTheOthers()
+    public async Task FailingTarget_OthersContinue()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "first");

@@ -39,7 +39,7 @@ public sealed class AgentRecoveryTests
 
     [Theory]
     [MemberData(nameof(CrashPoints))]
-    public async Task KilledAtAnyStep_RestartedAgent_LeavesOneContainerWithTheNewValue(string strategy, string crashPoint)
+    public async Task KilledAtStep_Restart_Recovers(string strategy, string crashPoint)
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");
@@ -87,7 +87,7 @@ public sealed class AgentRecoveryTests
     }
 
     [Fact]
-    public async Task AgentRestart_WithoutChange_RotatesNothing_AndWithAChange_RotatesOnce()
+    public async Task Restart_RotatesOnlyChanges()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");
@@ -123,7 +123,7 @@ public sealed class AgentRecoveryTests
     }
 
     [Fact]
-    public async Task SeveralSecretsChangingTogether_AreDeliveredInOneReplacement()
+    public async Task JointChanges_OneReplacement()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");
@@ -152,7 +152,7 @@ public sealed class AgentRecoveryTests
     }
 
     [Fact]
-    public async Task FetchError_IsNotAChange_AndRotatesNothing()
+    public async Task FetchError_RotatesNothing()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");
@@ -176,7 +176,7 @@ public sealed class AgentRecoveryTests
     }
 
     [Fact]
-    public async Task Start_RemovesALockLeftByADeadProcess_AndRecordsOlderThanTheRetention()
+    public async Task Start_CleansStaleLockAndRecords()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");

@@ -14,7 +14,7 @@ public sealed class AgentServiceTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task UnderSystemd_ReportsReadyAfterStartUp_AndStoppingOnSigterm_WithJournaldPrefixes()
+    public async Task Systemd_ReadyAndStopping_Notified()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");
@@ -27,7 +27,7 @@ public sealed class AgentServiceTests
         string ready = await ReceiveAsync(notify);
         Assert.Contains("READY=1", ready, StringComparison.Ordinal);
 
-        // READY means start-up is done: the socket API answers at once.
+        // READY means start-up is done, so the socket API responds at once.
         DsoResult status = await DsoCli.RunOkAsync(scenario.Home, ["--config", scenario.ConfigPath, "status", "--json"]);
         Assert.Equal(agent.Pid, JsonDocument.Parse(status.StandardOutput).RootElement.GetProperty("pid").GetInt32());
 
@@ -38,7 +38,7 @@ public sealed class AgentServiceTests
     }
 
     [Fact]
-    public async Task StatusAndRotate_ThroughTheRealAgent_ReportTargetsAndWaitForTheRotation()
+    public async Task StatusAndRotate_RealAgent_Work()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");
@@ -72,7 +72,7 @@ public sealed class AgentServiceTests
     }
 
     [Fact]
-    public async Task Socket_RejectsAUserOutsideTheGroup_ByFileModeAndByPeerCredentials()
+    public async Task Socket_OutsideGroup_Rejected()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "value-1");

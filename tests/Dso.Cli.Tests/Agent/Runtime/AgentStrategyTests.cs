@@ -11,7 +11,7 @@ public sealed class AgentStrategyTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task Rolling_ReplacesTheContainer_WithTheNewFileAndEnvironmentValues()
+    public async Task Rolling_DeliversNewValues()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "first-value");
@@ -19,7 +19,7 @@ public sealed class AgentStrategyTests
         scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling") + AgentScenario.Secret("api_key", "rolling", AgentScenario.AsEnvironment("API_KEY")));
         string name = $"dso-{scenario.Label}-app";
 
-        // An exposed port puts a map of value types in the inspect answer, which the published binary must read.
+        // An exposed port puts a map of value types in the inspect response, which the published binary must read.
         string original = await scenario.RunContainerAsync(name, "while :; do sleep 0.2; done", "--expose", "8080");
         scenario.StartAgent();
 
@@ -43,7 +43,7 @@ public sealed class AgentStrategyTests
     }
 
     [Fact]
-    public async Task Restart_RecreatesTheContainer_UnderTheSameName()
+    public async Task Restart_KeepsNameAndPorts()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "first-value");
@@ -67,7 +67,7 @@ public sealed class AgentStrategyTests
     }
 
     [Fact]
-    public async Task Signal_ReplacesTheFileInPlace_AndSignalsTheSameContainer()
+    public async Task Signal_SwapsFileAndSignals()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "first-value");
@@ -91,7 +91,7 @@ public sealed class AgentStrategyTests
     }
 
     [Fact]
-    public async Task None_ReplacesTheFileOnly()
+    public async Task None_SwapsFileOnly()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "first-value");
@@ -115,7 +115,7 @@ public sealed class AgentStrategyTests
     }
 
     [Fact]
-    public async Task Rolling_NewContainerNeverHealthy_IsRemoved_AndTheOldOneKeepsServing()
+    public async Task Rolling_UnhealthyCopy_OldKeepsServing()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
         await scenario.SetSecretAsync("db_password", "good-1");
