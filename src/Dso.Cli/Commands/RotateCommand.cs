@@ -1,24 +1,31 @@
 using System.CommandLine;
 using System.Text.Json;
 using Dso.Agent.Api;
+using Dso.Agent.Configuration;
 using Dso.Agent.Runtime;
 using Dso.Cli.AgentApi;
+using Dso.Core;
 
 namespace Dso.Cli.Commands;
 
 /// <summary>dso rotate SECRET: requests a rotation of the secret from the running agent and prints each target's outcome.</summary>
 internal static class RotateCommand
 {
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
+
     public static Command Create(CliContext context)
     {
         var secret = new Argument<string>("secret") { Description = "The secret's name as dso.yaml declares it." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var timeout = TimeoutOption.Create("How long to wait for the agent, as a duration such as 90s or 30m (default 10m). The agent goes on rotating after dso rotate stops waiting.");
         var rotate = new Command("rotate", "Fetch a secret now and rotate every target that does not have its current version, ignoring debounce and cooldown; waits until each rotation finished or failed. Exits 1 if any failed.")
         {
             secret,
             json,
+            timeout,
         };
-        rotate.SetAction((result, cancellationToken) => RunAsync(context, result.GetValue(secret)!, result.GetValue(json), cancellationToken));
+        rotate.SetAction((result, cancellationToken) =>
+            RunAsync(context, result.GetValue(secret)!, result.GetValue(json), TimeoutOption.GetValue(result, timeout, DefaultTimeout), cancellationToken));
         return rotate;
     }
 
@@ -26,7 +33,7 @@ internal static class RotateCommand
     public static bool IsFailure(TargetRotationResult rotation) =>
         rotation.Error is not null || rotation.Outcome is "failed" or "rolled_back";
 
-    private static async Task<int> RunAsync(CliContext context, string secret, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string secret, bool json, TimeSpan limit, CancellationToken cancellationToken)
     {
         using var client = AgentSocket.CreateClient(context);
         if (!json)
@@ -34,7 +41,22 @@ internal static class RotateCommand
             context.Notice($"rotating secret {secret}; waiting for the agent to finish every target...");
         }
 
-        ManualRotationResult result = await client.RotateAsync(secret, cancellationToken);
+        ManualRotationResult result;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(limit);
+            try
+            {
+                result = await client.RotateAsync(secret, timeout.Token);
+            }
+            catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new DsoException(
+                    $"dso rotate stopped waiting after {Duration.Format(limit)}, but the agent on {client.SocketPath} goes on rotating secret {secret}. " +
+                    $"Follow it with 'dso status' and 'dso rotations', or wait longer next time with --timeout.", exception);
+            }
+        }
+
         if (json)
         {
             JsonSerializerOptions options = new(AgentApiJsonContext.Default.Options) { WriteIndented = true };

@@ -185,6 +185,35 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Rotate_SlowAgent_StopsWaitingAtTimeout()
+    {
+        var neverDone = new TaskCompletionSource();
+        _server.Control.RotationGate = neverDone.Task;
+        _server.Control.SetRotationResult(new ManualRotationResult("db_password", "8", []));
+        var clock = Stopwatch.StartNew();
+
+        DsoResult result = await DsoCli.RunAsync(_home, ["rotate", "db_password", "--timeout", "2s"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"dso rotate stopped waiting after 2s, but the agent on {_server.SocketPath} goes on rotating secret db_password.", result.StandardError, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"dso rotate waited {clock.Elapsed}");
+        Assert.Equal(["db_password"], _server.Control.RotateCalls);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("10")]
+    [InlineData("-5m")]
+    public async Task Rotate_BadTimeout_Rejected(string value)
+    {
+        DsoResult result = await DsoCli.RunAsync(_home, ["rotate", "db_password", "--timeout", value]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"--timeout must be a positive duration such as 30s, 2m or 1h, not \"{value}\".", result.StandardError, StringComparison.Ordinal);
+        Assert.Empty(_server.Control.RotateCalls);
+    }
+
+    [Fact]
     public async Task Rotate_UnknownSecret_PrintsAgentError()
     {
         DsoResult result = await DsoCli.RunAsync(_home, ["rotate", "no_such_secret"]);

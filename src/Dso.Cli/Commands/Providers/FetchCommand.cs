@@ -22,14 +22,7 @@ internal static class FetchCommand
         var name = new Argument<string>("name") { Description = "The secret, as named under secrets in dso.yaml." };
         var reveal = new Option<bool>("--reveal") { Description = "Print the values instead of masking them (to standard output only)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
-        var timeout = new Option<string>("--timeout") { Description = "The time limit for the fetch, as a duration such as 30s or 2m (default 60s)." };
-        timeout.Validators.Add(result =>
-        {
-            if (result.GetValue(timeout) is { } text && (!Duration.TryParse(text, out TimeSpan parsed) || parsed <= TimeSpan.Zero))
-            {
-                result.AddError($"--timeout must be a duration such as 30s or 2m, not \"{text}\".");
-            }
-        });
+        var timeout = TimeoutOption.Create("The time limit for the fetch, as a duration such as 30s or 2m (default 60s).");
 
         var fetch = new Command("fetch", "Read one secret of the agent-mode dso.yaml from its provider and show its version and, for a JSON object, its keys. Values are masked unless --reveal is given.")
         {
@@ -40,12 +33,7 @@ internal static class FetchCommand
         };
         fetch.SetAction((result, cancellationToken) =>
         {
-            TimeSpan limit = TimeSpan.FromSeconds(60);
-            if (result.GetValue(timeout) is { } text && Duration.TryParse(text, out TimeSpan parsed))
-            {
-                limit = parsed;
-            }
-
+            TimeSpan limit = TimeoutOption.GetValue(result, timeout, TimeSpan.FromSeconds(60));
             return RunAsync(context, result.GetValue(name)!, result.GetValue(reveal), result.GetValue(json), limit, cancellationToken);
         });
         return fetch;

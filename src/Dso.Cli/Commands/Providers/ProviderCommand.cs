@@ -19,14 +19,7 @@ internal static class ProviderCommand
     {
         var name = new Argument<string?>("name") { Description = "Check only this provider (an entry of providers in dso.yaml).", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
-        var timeout = new Option<string>("--timeout") { Description = "The time limit for the whole check, as a duration such as 30s or 2m (default 60s). What is not checked by then is reported as not readable." };
-        timeout.Validators.Add(result =>
-        {
-            if (result.GetValue(timeout) is { } text && (!Duration.TryParse(text, out TimeSpan parsed) || parsed <= TimeSpan.Zero))
-            {
-                result.AddError($"--timeout must be a duration such as 30s or 2m, not \"{text}\".");
-            }
-        });
+        var timeout = TimeoutOption.Create("The time limit for the whole check, as a duration such as 30s or 2m (default 60s). What is not checked by then is reported as not readable.");
 
         var check = new Command("check", "Connect to the providers of the agent-mode dso.yaml and read each secret that uses them, as the agent would. Prints, per secret, whether it is readable, its version, and why not; never a value. Exit code 1 when anything is not readable.")
         {
@@ -36,12 +29,7 @@ internal static class ProviderCommand
         };
         check.SetAction((result, cancellationToken) =>
         {
-            TimeSpan limit = DefaultTimeout;
-            if (result.GetValue(timeout) is { } text && Duration.TryParse(text, out TimeSpan parsed))
-            {
-                limit = parsed;
-            }
-
+            TimeSpan limit = TimeoutOption.GetValue(result, timeout, DefaultTimeout);
             return RunAsync(context, result.GetValue(name), result.GetValue(json), limit, cancellationToken);
         });
 
