@@ -165,7 +165,7 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
                     ContainerName = container.Name,
                     Strategy = RotationPlan.NameOf(container.Strategy),
                     Applied = _journal.AppliedVersions(container.TargetKey).ToDictionary(pair => pair.Key, pair => pair.Value.Version, StringComparer.Ordinal),
-                    State = state?.State ?? (container.Running ? "current" : "stopped"),
+                    State = state?.State ?? (container.Running ? "unchecked" : "stopped"),
                     LastError = state?.LastError,
                 });
             }
@@ -228,10 +228,10 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         var results = new List<TargetRotationResult>();
         foreach (ManagedContainer container in _catalog.Containers.Where(container => container.Running && container.Secrets.Any(secret => secret.Name == secretName)))
         {
-            Dictionary<string, CurrentSecret>? values = CurrentValues(container);
+            Dictionary<string, CurrentSecret>? values = CurrentValues(container, out string? missing);
             if (values is null)
             {
-                results.Add(new TargetRotationResult(container.TargetKey, null, "skipped", "another secret of this container has not been fetched yet"));
+                results.Add(new TargetRotationResult(container.TargetKey, null, "skipped", $"secret {missing} of this container has not been fetched yet"));
                 continue;
             }
 
@@ -298,13 +298,28 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
     /// <summary>Decides whether one running container needs a rotation and runs it when due; returns when to look again.</summary>
     private async Task<DateTimeOffset> EvaluateContainerAsync(ManagedContainer container, CancellationToken cancellationToken)
     {
-        Dictionary<string, CurrentSecret>? values = CurrentValues(container);
+        TargetState state = StateOf(container.TargetKey);
+        Dictionary<string, CurrentSecret>? values = CurrentValues(container, out string? missing);
         if (values is null)
         {
+            lock (_statusGate)
+            {
+                state.State = "waiting";
+                state.LastError = $"secret {missing} has no value yet: the agent has not fetched it successfully (see its error under secrets)";
+            }
+
             return DateTimeOffset.MaxValue;
         }
 
-        TargetState state = StateOf(container.TargetKey);
+        if (state.State == "waiting")
+        {
+            lock (_statusGate)
+            {
+                state.State = "current";
+                state.LastError = null;
+            }
+        }
+
         if (state.RetryAt > _time.GetUtcNow() && state.State == "failed" && state.Pending is null)
         {
             return state.RetryAt;
@@ -477,13 +492,16 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         return (true, $"{string.Join(", ", changed)} changed");
     }
 
-    private Dictionary<string, CurrentSecret>? CurrentValues(ManagedContainer container)
+    /// <summary>The current value of each secret of the container, or null with the first secret that has none yet.</summary>
+    private Dictionary<string, CurrentSecret>? CurrentValues(ManagedContainer container, out string? missing)
     {
+        missing = null;
         var values = new Dictionary<string, CurrentSecret>(StringComparer.Ordinal);
         foreach (SecretConfig secret in container.Secrets)
         {
             if (_monitor.Get(secret.Name) is not { } current)
             {
+                missing = secret.Name;
                 return null;
             }
 

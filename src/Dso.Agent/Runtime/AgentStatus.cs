@@ -77,7 +77,10 @@ internal sealed record TargetStatus
     [JsonPropertyName("applied")]
     public required IReadOnlyDictionary<string, string> Applied { get; init; }
 
-    /// <summary>"current", "pending" (a change waits for debounce or cooldown), "rotating" or "failed".</summary>
+    /// <summary>
+    /// "unchecked" (seen, not yet compared), "current", "waiting" (a secret has no value yet), "pending" (a change
+    /// waits for debounce or cooldown), "rotating", "failed", or "stopped" (the container does not run).
+    /// </summary>
     [JsonPropertyName("state")]
     public required string State { get; init; }
 

@@ -81,4 +81,45 @@ public sealed class AgentFaultTests
         await agent.WaitForLogAsync("could not be checked or rotated", Timeout);
         Assert.False(agent.HasExited);
     }
+
+    [Fact]
+    public async Task SecretNotFetched_TargetShowsWaiting()
+    {
+        await using AgentScenario scenario = await AgentScenario.CreateAsync();
+        await scenario.SetSecretAsync("unrelated", "x");
+        scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling"));
+        string name = $"dso-{scenario.Label}-app";
+        await scenario.RunContainerAsync(name);
+        AgentProcess agent = scenario.StartAgent();
+        await agent.WaitUntilStartedAsync();
+
+        JsonElement waiting = default;
+        await Poll.UntilAsync(async () =>
+        {
+            waiting = await TargetStatusAsync(scenario);
+            return (waiting.GetProperty("state").GetString() == "waiting", waiting.ToString());
+        }, Timeout, "the target waits for the secret's first value");
+        Assert.StartsWith("secret db_password has no value yet", waiting.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+
+        await scenario.SetSecretAsync("db_password", "first");
+        await Poll.UntilAsync(async () =>
+        {
+            string value = await AgentScenario.ReadFileAsync(name, FilePath);
+            return (value == "first", value);
+        }, Timeout, "the value is delivered once it exists");
+        JsonElement current = default;
+        await Poll.UntilAsync(async () =>
+        {
+            current = await TargetStatusAsync(scenario);
+            return (current.GetProperty("state").GetString() == "current", current.ToString());
+        }, Timeout, "the target is current");
+        Assert.Equal(JsonValueKind.Null, current.GetProperty("last_error").ValueKind);
+    }
+
+    private static async Task<JsonElement> TargetStatusAsync(AgentScenario scenario)
+    {
+        DsoResult status = await DsoCli.RunOkAsync(scenario.Home, ["--config", scenario.ConfigPath, "status", "--json"]);
+        JsonElement targets = JsonDocument.Parse(status.StandardOutput).RootElement.GetProperty("targets");
+        return targets.GetArrayLength() == 1 ? targets[0].Clone() : JsonDocument.Parse("{\"state\":\"none\"}").RootElement.Clone();
+    }
 }
