@@ -71,7 +71,7 @@ internal static partial class AgentConfigLoader
             path = reader.String(pathNode, secret.PathOf("path"));
         }
 
-        int selectionErrors = reader.Errors.Count;
+        int selectionErrors = reader.ErrorCount;
         string? key = secret["key"] is { } keyNode ? reader.String(keyNode, secret.PathOf("key")) : null;
         IReadOnlyList<string>? keyPath = ReadKeyPath(reader, secret);
         if (secret.Contains("key") && secret.Contains("key_path"))
@@ -82,7 +82,7 @@ internal static partial class AgentConfigLoader
                 "cannot be combined with key. Use key for one top-level key taken literally (a dot is part of it), or key_path for a nested key, such as key_path: [db, password].");
         }
 
-        bool selectionValid = reader.Errors.Count == selectionErrors;
+        bool selectionValid = reader.ErrorCount == selectionErrors;
         InjectConfig? inject = ReadInject(reader, name, secret);
         TargetsConfig? targets = ReadTargets(reader, secret);
         RotationConfig? rotation = ReadRotation(reader, secret);
@@ -143,7 +143,7 @@ internal static partial class AgentConfigLoader
             return null;
         }
 
-        int errors = reader.Errors.Count;
+        int errors = reader.ErrorCount;
         var mode = InjectMode.File;
         if (inject["as"] is { } asNode && reader.Choice(asNode, inject.PathOf("as"), InjectModes) is { } modeIndex)
         {
@@ -175,7 +175,7 @@ internal static partial class AgentConfigLoader
                 reader.Error(inject.Entries.First(entry => entry.Key == fileKey).KeyNode, inject.PathOf(fileKey), "applies to as: file only; an environment variable has no path, owner or mode. Remove it, or use as: file.");
             }
 
-            return reader.Errors.Count == errors ? new InjectConfig { As = InjectMode.Env, EnvironmentVariable = variable } : null;
+            return reader.ErrorCount == errors ? new InjectConfig { As = InjectMode.Env, EnvironmentVariable = variable } : null;
         }
 
         string filePath = defaults.FilePath!;
@@ -192,7 +192,7 @@ internal static partial class AgentConfigLoader
             fileMode = parsedMode;
         }
 
-        return reader.Errors.Count == errors
+        return reader.ErrorCount == errors
             ? new InjectConfig { As = InjectMode.File, EnvironmentVariable = variable, FilePath = filePath, Uid = uid, Gid = gid, FileMode = fileMode }
             : null;
     }
@@ -237,7 +237,7 @@ internal static partial class AgentConfigLoader
             return null;
         }
 
-        int errors = reader.Errors.Count;
+        int errors = reader.ErrorCount;
         IReadOnlyList<string> containers = targets["containers"] is { } containersNode ? reader.StringList(containersNode, targets.PathOf("containers")) ?? [] : [];
         IReadOnlyDictionary<string, string> labels = targets["labels"] is { } labelsNode
             ? reader.StringMap(labelsNode, targets.PathOf("labels"), LineOfKey(targets, "labels")) ?? new Dictionary<string, string>()
@@ -261,7 +261,7 @@ internal static partial class AgentConfigLoader
             compose = project is null ? null : new ComposeTarget { Project = project, Service = service };
         }
 
-        if (reader.Errors.Count != errors)
+        if (reader.ErrorCount != errors)
         {
             return null;
         }
@@ -288,7 +288,7 @@ internal static partial class AgentConfigLoader
             return null;
         }
 
-        int errors = reader.Errors.Count;
+        int errors = reader.ErrorCount;
         if (mapping["strategy"] is { } strategyNode && reader.Choice(strategyNode, mapping.PathOf("strategy"), Strategies) is { } strategyIndex)
         {
             rotation = rotation with { Strategy = (RotationStrategy)strategyIndex };
@@ -344,7 +344,7 @@ internal static partial class AgentConfigLoader
             rotation = rotation with { Probe = ReadProbe(reader, probeNode, mapping.PathOf("probe"), LineOfKey(mapping, "probe")) };
         }
 
-        return reader.Errors.Count == errors ? rotation : null;
+        return reader.ErrorCount == errors ? rotation : null;
     }
 
     private static ProbeConfig? ReadProbe(ConfigReader reader, YamlNode node, string keyPath, long line)

@@ -55,7 +55,7 @@ internal static partial class AgentConfigLoader
         ConfigMapping? root = reader.Mapping(stream.Documents[0].RootNode, "", 1, AgentConfigKeys.Root);
         if (root is null)
         {
-            throw new AgentConfigException(path, reader.Errors);
+            throw new AgentConfigException(path, reader.ErrorsByLine);
         }
 
         ReadMode(reader, root, path, options);
@@ -64,9 +64,9 @@ internal static partial class AgentConfigLoader
         CheckAzureSecretNames(reader, root, providers, secrets);
         AgentSettings agent = ReadAgent(reader, root);
 
-        if (reader.Errors.Count > 0)
+        if (reader.ErrorCount > 0)
         {
-            throw new AgentConfigException(path, reader.Errors);
+            throw new AgentConfigException(path, reader.ErrorsByLine);
         }
 
         return new AgentConfig

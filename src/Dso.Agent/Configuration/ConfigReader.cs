@@ -7,12 +7,12 @@ namespace Dso.Agent.Configuration;
 
 /// <summary>
 /// Reads typed values from the YAML nodes of one dso.yaml and collects every problem as
-/// "FILE:LINE: KEY: problem", so that one run reports all of them. A read that fails returns null.
+/// "FILE:LINE: KEY: problem", so that one run reports all of them, in line order. A read that fails returns null.
 /// </summary>
 internal sealed class ConfigReader
 {
     private readonly AgentConfigLoadOptions _options;
-    private readonly List<string> _errors = [];
+    private readonly List<(long Line, string Message)> _errors = [];
     private readonly List<string> _unsetVariables = [];
 
     public ConfigReader(string file, AgentConfigLoadOptions options)
@@ -23,12 +23,16 @@ internal sealed class ConfigReader
 
     public string File { get; }
 
-    public IReadOnlyList<string> Errors => _errors;
+    /// <summary>How many problems were found so far; a caller compares it before and after a read.</summary>
+    public int ErrorCount => _errors.Count;
+
+    /// <summary>The problems sorted by line (stable, so problems of one line keep their order), as the user reads the file.</summary>
+    public IReadOnlyList<string> ErrorsByLine => [.. _errors.OrderBy(error => error.Line).Select(error => error.Message)];
 
     public IReadOnlyList<string> UnsetVariables => _unsetVariables;
 
     public void Error(long line, string keyPath, string problem) =>
-        _errors.Add(keyPath.Length == 0 ? $"{File}:{line}: {problem}" : $"{File}:{line}: {keyPath}: {problem}");
+        _errors.Add((line, keyPath.Length == 0 ? $"{File}:{line}: {problem}" : $"{File}:{line}: {keyPath}: {problem}"));
 
     public void Error(YamlNode node, string keyPath, string problem) => Error(node.Start.Line, keyPath, problem);
 
@@ -108,7 +112,7 @@ internal sealed class ConfigReader
         }
         catch (InterpolationException exception)
         {
-            _errors.Add(exception.Message);
+            _errors.Add((node.Start.Line, exception.Message));
             return null;
         }
 

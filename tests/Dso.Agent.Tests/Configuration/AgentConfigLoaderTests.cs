@@ -184,6 +184,22 @@ public sealed class AgentConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_ProblemsAnywhere_ReportedInLineOrder()
+    {
+        string yaml = "mode: agent\n" +
+            "secrets:\n  db:\n    provider: main\n    path: app/db\n    targets:\n      containers: [web]\n    rotation:\n      strategy: blue\n" +
+            "agent:\n  poll_interval: 0s\n" +
+            "providers:\n  main:\n    type: local\n    vault_path: relative/vault.enc\n";
+
+        var exception = Assert.Throws<AgentConfigException>(() => Parse(yaml));
+
+        Assert.Equal(3, exception.Errors.Count);
+        Assert.StartsWith($"{File}:9: secrets.db.rotation.strategy", exception.Errors[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{File}:11: agent.poll_interval", exception.Errors[1], StringComparison.Ordinal);
+        Assert.StartsWith($"{File}:15: providers.main.vault_path", exception.Errors[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_KeyWithDot_IsTakenLiterally()
     {
         AgentConfig config = Parse(Secret + "    key: tls.crt\n");
