@@ -126,13 +126,29 @@ internal sealed class RotationJournal
     }
 
     /// <summary>Records the versions applied to a target without a rotation, for example at first sight of a container.</summary>
-    public void SetApplied(string target, IReadOnlyList<SecretVersion> secrets)
+    public void SetApplied(string target, IReadOnlyList<SecretVersion> secrets) =>
+        SetApplied([KeyValuePair.Create(target, secrets)]);
+
+    /// <summary>
+    /// Records the versions applied to several targets with one write of the file, as the first delivery to many new
+    /// containers needs. Does nothing for an empty list.
+    /// </summary>
+    public void SetApplied(IReadOnlyCollection<KeyValuePair<string, IReadOnlyList<SecretVersion>>> targets)
     {
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             using FileLock fileLock = FileLock.AcquireExclusive(LockPath);
             ReloadIfChanged();
-            SetAppliedUnlocked(target, secrets);
+            foreach ((string target, IReadOnlyList<SecretVersion> secrets) in targets)
+            {
+                SetAppliedUnlocked(target, secrets);
+            }
+
             Save();
         }
     }

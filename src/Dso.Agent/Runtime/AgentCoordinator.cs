@@ -38,6 +38,9 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
     private readonly ConcurrentQueue<ManualRequest> _manual = new();
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
     private readonly HashSet<string> _verified = new(StringComparer.Ordinal);
+
+    /// <summary>Versions delivered to new or moved targets during the current pass, written to the journal at its end.</summary>
+    private readonly Dictionary<string, IReadOnlyList<SecretVersion>> _appliedToRecord = new(StringComparer.Ordinal);
     private readonly Lock _statusGate = new();
     private DateTimeOffset _startedAt;
 
@@ -223,6 +226,18 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 
     private async Task<ManualRotationResult> RotateNowAsync(string secretName, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RotateTargetsOfAsync(secretName, cancellationToken);
+        }
+        finally
+        {
+            RecordApplied();
+        }
+    }
+
+    private async Task<ManualRotationResult> RotateTargetsOfAsync(string secretName, CancellationToken cancellationToken)
+    {
         CurrentSecret current = await _monitor.RefreshAsync(secretName, cancellationToken);
         await _catalog.RefreshAsync(cancellationToken, force: true);
         var results = new List<TargetRotationResult>();
@@ -252,6 +267,18 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 
     /// <summary>Decides for every managed container whether it needs a rotation and runs the due ones; returns when to look again.</summary>
     private async Task<DateTimeOffset> EvaluateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await EvaluateTargetsAsync(cancellationToken);
+        }
+        finally
+        {
+            RecordApplied();
+        }
+    }
+
+    private async Task<DateTimeOffset> EvaluateTargetsAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset nextDue = DateTimeOffset.MaxValue;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -477,11 +504,12 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
             // Files of the mounted generation hold the applied values, which are the current ones: rewrite them.
             await _delivery.WriteFilesAsync(container, inspect, generation, values, cancellationToken);
 
-            // Each journal write rewrites the whole file, so an unchanged target costs none.
+            // Each journal write rewrites the whole file, so an unchanged target costs none, and new targets are
+            // written together once the pass is over. A crash before that write only repeats this delivery.
             bool versionsMoved = values.Values.Any(value => !applied.TryGetValue(value.Name, out AppliedSecret? previous) || previous.Version != value.Version);
             if (firstSight || versionsMoved)
             {
-                _journal.SetApplied(container.TargetKey, values.Values.Select(value => value.ToJournal()).ToList());
+                _appliedToRecord[container.TargetKey] = values.Values.Select(value => value.ToJournal()).ToList();
             }
 
             _verified.Add(container.Id);
@@ -490,6 +518,18 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 
         _verified.Add(container.Id);
         return (true, $"{string.Join(", ", changed)} changed");
+    }
+
+    /// <summary>Writes the versions collected in <see cref="_appliedToRecord"/> to the journal in one write.</summary>
+    private void RecordApplied()
+    {
+        if (_appliedToRecord.Count == 0)
+        {
+            return;
+        }
+
+        _journal.SetApplied(_appliedToRecord.ToList());
+        _appliedToRecord.Clear();
     }
 
     /// <summary>The current value of each secret of the container, or null with the first secret that has none yet.</summary>

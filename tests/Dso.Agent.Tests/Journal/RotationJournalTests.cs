@@ -71,6 +71,34 @@ public sealed class RotationJournalTests : IDisposable
     }
 
     [Fact]
+    public void SetApplied_ManyTargets_AllRecorded()
+    {
+        RotationJournal journal = RotationJournal.Open(JournalPath, _time);
+        journal.SetApplied("container:first", Secrets);
+
+        journal.SetApplied(
+        [
+            KeyValuePair.Create<string, IReadOnlyList<SecretVersion>>("container:a", Secrets),
+            KeyValuePair.Create<string, IReadOnlyList<SecretVersion>>("container:b", [new SecretVersion("db_password", "vault", "8")]),
+        ]);
+
+        RotationJournal reloaded = RotationJournal.Open(JournalPath, _time);
+        Assert.Equal("7", reloaded.AppliedVersions("container:a")["db_password"].Version);
+        Assert.Equal("8", reloaded.AppliedVersions("container:b")["db_password"].Version);
+        Assert.Equal("7", reloaded.AppliedVersions("container:first")["db_password"].Version);
+    }
+
+    [Fact]
+    public void SetApplied_EmptyBatch_WritesNothing()
+    {
+        RotationJournal journal = RotationJournal.Open(JournalPath, _time);
+
+        journal.SetApplied([]);
+
+        Assert.False(File.Exists(JournalPath));
+    }
+
+    [Fact]
     public void Failed_DoesNotRecordAppliedVersions()
     {
         RotationJournal journal = RotationJournal.Open(JournalPath, _time);
