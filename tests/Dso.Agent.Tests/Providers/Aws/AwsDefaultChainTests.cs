@@ -33,6 +33,7 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_DISABLED",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "AWS_EC2_METADATA_V1_DISABLED",
     ];
 
     private readonly Dictionary<string, string?> _saved = ChainVariables.ToDictionary(name => name, Environment.GetEnvironmentVariable);
@@ -101,6 +102,35 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         Assert.True(Volatile.Read(ref _credentialRequests) >= 1);
         Assert.Contains(logs.Lines, line => line.Contains("using AWS credentials of type", StringComparison.Ordinal));
         Assert.All(logs.Lines, line => Assert.DoesNotContain(ContainerSecretKey, line, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FetchAsync_InstanceRole_SignsWithIt()
+    {
+        const string InstanceAccessKey = "ASIADSOINSTANCE00007";
+        const string InstanceSecretKey = "instanceSecretKey/abcdefghijklmnopqrstuvwxyz0123";
+        const string InstanceToken = "instanceSessionToken/0123456789abcdefghijklmnopqrstuv";
+        using var metadata = new FakeInstanceMetadata(InstanceAccessKey, InstanceSecretKey, InstanceToken);
+        _server.AddCredentials(InstanceAccessKey, InstanceSecretKey, InstanceToken);
+        _server.PutString("db/password", "instance-value");
+
+        // The SDK reads the metadata address from the process environment; it must point at the fake before the
+        // instance-role step may run at all.
+        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.Endpoint.GetLeftPart(UriPartial.Authority));
+        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_V1_DISABLED", "true");
+        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", null);
+        var logs = new CapturingLoggerFactory();
+        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
+        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
+
+        await using ISecretProvider provider = ProviderFactory.Create(config, context);
+        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+
+        Assert.Equal("instance-value", Encoding.UTF8.GetString(payload.Value));
+        Assert.Contains("PUT /latest/api/token", metadata.Requests);
+        Assert.True(metadata.CredentialRequests >= 1, string.Join(", ", metadata.Requests));
+        Assert.All(logs.Lines, line => Assert.DoesNotContain(InstanceSecretKey, line, StringComparison.Ordinal));
+        Assert.All(logs.Lines, line => Assert.DoesNotContain(InstanceToken, line, StringComparison.Ordinal));
     }
 
     [Fact]
