@@ -29,8 +29,9 @@ internal sealed class AwsStsCall : IDisposable
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
 
     private readonly AmazonSecurityTokenServiceClient _client;
-    private readonly Func<AmazonSecurityTokenServiceClient, CancellationToken, Task<(Credentials? Issued, string? Token)>> _send;
+    private readonly Func<AmazonSecurityTokenServiceClient, string?, CancellationToken, Task<Credentials?>> _send;
     private readonly AWSCredentials? _source;
+    private readonly string? _tokenFile;
 
     private AwsStsCall(
         AwsStsSettings settings,
@@ -38,7 +39,8 @@ internal sealed class AwsStsCall : IDisposable
         string roleArn,
         string origin,
         AWSCredentials? source,
-        Func<AmazonSecurityTokenServiceClient, CancellationToken, Task<(Credentials? Issued, string? Token)>> send)
+        string? tokenFile,
+        Func<AmazonSecurityTokenServiceClient, string?, CancellationToken, Task<Credentials?>> send)
     {
         Provider = settings.Provider;
         Endpoint = settings.Endpoint;
@@ -46,6 +48,7 @@ internal sealed class AwsStsCall : IDisposable
         RoleArn = roleArn;
         Origin = origin;
         _source = source;
+        _tokenFile = tokenFile;
         _send = send;
         _client = new AmazonSecurityTokenServiceClient(source ?? new AnonymousAWSCredentials(), ClientConfig(settings));
     }
@@ -64,9 +67,8 @@ internal sealed class AwsStsCall : IDisposable
 
     /// <summary>Calls AssumeRoleWithWebIdentity with the token that <paramref name="tokenFile"/> holds at the time of each call.</summary>
     public static AwsStsCall WebIdentity(AwsStsSettings settings, string roleArn, string tokenFile, string sessionName, int? durationSeconds, string origin) =>
-        new(settings, WebIdentityOperation, roleArn, origin, source: null, async (client, cancellationToken) =>
+        new(settings, WebIdentityOperation, roleArn, origin, source: null, tokenFile, async (client, token, cancellationToken) =>
         {
-            string token = await ReadTokenAsync(settings.Provider, roleArn, tokenFile, origin, cancellationToken).ConfigureAwait(false);
             var request = new AssumeRoleWithWebIdentityRequest { RoleArn = roleArn, RoleSessionName = sessionName, WebIdentityToken = token };
             if (durationSeconds is { } duration)
             {
@@ -74,13 +76,13 @@ internal sealed class AwsStsCall : IDisposable
             }
 
             AssumeRoleWithWebIdentityResponse response = await client.AssumeRoleWithWebIdentityAsync(request, cancellationToken).ConfigureAwait(false);
-            return (response.Credentials, token);
+            return response.Credentials;
         });
 
     /// <summary>Calls AssumeRole, signed with the credentials of <paramref name="source"/>.</summary>
     public static AwsStsCall AssumeRole(
         AwsStsSettings settings, AWSCredentials source, string roleArn, string sessionName, string? externalId, int? durationSeconds, string origin) =>
-        new(settings, AssumeRoleOperation, roleArn, origin, source, async (client, cancellationToken) =>
+        new(settings, AssumeRoleOperation, roleArn, origin, source, tokenFile: null, async (client, _, cancellationToken) =>
         {
             var request = new AssumeRoleRequest { RoleArn = roleArn, RoleSessionName = sessionName, ExternalId = externalId };
             if (durationSeconds is { } duration)
@@ -89,7 +91,7 @@ internal sealed class AwsStsCall : IDisposable
             }
 
             AssumeRoleResponse response = await client.AssumeRoleAsync(request, cancellationToken).ConfigureAwait(false);
-            return (response.Credentials, null);
+            return response.Credentials;
         });
 
     /// <summary>Sends the request once and returns the credentials that STS issued.</summary>
@@ -102,7 +104,9 @@ internal sealed class AwsStsCall : IDisposable
         {
             // The client resolves the source credentials itself; this copy only lets a rejection's message be cleaned of them.
             sourceKeys = _source is null ? null : await _source.GetCredentialsAsync().ConfigureAwait(false);
-            (Credentials? issued, token) = await _send(_client, cancellationToken).ConfigureAwait(false);
+            // The token is read at each call, because its issuer replaces the file before the token expires.
+            token = _tokenFile is null ? null : await ReadTokenAsync(_tokenFile, cancellationToken).ConfigureAwait(false);
+            Credentials? issued = await _send(_client, token, cancellationToken).ConfigureAwait(false);
             if (issued is not { AccessKeyId.Length: > 0, SecretAccessKey.Length: > 0, SessionToken.Length: > 0 })
             {
                 throw new ProviderException(
@@ -139,7 +143,7 @@ internal sealed class AwsStsCall : IDisposable
         IgnoreConfiguredEndpointUrls = true,
     };
 
-    private static async Task<string> ReadTokenAsync(string provider, string roleArn, string tokenFile, string origin, CancellationToken cancellationToken)
+    private async Task<string> ReadTokenAsync(string tokenFile, CancellationToken cancellationToken)
     {
         string token;
         try
@@ -149,9 +153,9 @@ internal sealed class AwsStsCall : IDisposable
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             throw new ProviderException(
-                provider,
+                Provider,
                 ProviderErrorKind.Unauthenticated,
-                $"Provider {provider}: the web identity token file {tokenFile} (from {origin}) for role {roleArn} could not be read: {Describe(error)}. "
+                $"Provider {Provider}: the web identity token file {tokenFile} (from {Origin}) for role {RoleArn} could not be read: {Describe(error)}. "
                 + "Check that the file exists and that the agent's user may read it, or correct the path.",
                 error);
         }
@@ -159,9 +163,9 @@ internal sealed class AwsStsCall : IDisposable
         if (token.Length == 0)
         {
             throw new ProviderException(
-                provider,
+                Provider,
                 ProviderErrorKind.Unauthenticated,
-                $"Provider {provider}: the web identity token file {tokenFile} (from {origin}) for role {roleArn} is empty. "
+                $"Provider {Provider}: the web identity token file {tokenFile} (from {Origin}) for role {RoleArn} is empty. "
                 + "Check that the identity provider's token is written to it.");
         }
 
@@ -182,11 +186,11 @@ internal sealed class AwsStsCall : IDisposable
         ProviderErrorKind kind = Classify(status, error.ErrorCode);
         string? message = Redact(error.Message, token, sourceKeys);
         string quoted = message is null ? "" : $": {message}";
+        // The SDK's exception is not kept as the inner exception, because its message is STS's message before redaction.
         return new ProviderException(
             Provider,
             kind,
-            $"Provider {Provider}: STS {Operation} for role {RoleArn} (from {Origin}) at {Endpoint} failed with HTTP {status} {code}{quoted}. {Advice(kind, error.ErrorCode)}",
-            error)
+            $"Provider {Provider}: STS {Operation} for role {RoleArn} (from {Origin}) at {Endpoint} failed with HTTP {status} {code}{quoted}. {Advice(kind, error.ErrorCode)}")
         {
             StatusCode = status,
         };
