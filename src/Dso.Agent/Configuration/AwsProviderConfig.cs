@@ -4,7 +4,7 @@ namespace Dso.Agent.Configuration;
 
 /// <summary>
 /// AWS Secrets Manager. Credentials come from the AWS credential chain (environment, profile, web identity,
-/// instance role). The record holds no credential, so its generated ToString shows none.
+/// instance role). The record contains no credential, so its generated ToString shows none.
 /// </summary>
 internal sealed record AwsProviderConfig : ProviderConfig
 {

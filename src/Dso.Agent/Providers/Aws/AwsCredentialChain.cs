@@ -186,14 +186,14 @@ internal static class AwsCredentialChain
         {
             return !string.IsNullOrEmpty(options.AccessKey) && !string.IsNullOrEmpty(options.SecretKey)
                 ? string.IsNullOrEmpty(options.Token) ? new BasicAWSCredentials(options.AccessKey, options.SecretKey) : new SessionAWSCredentials(options.AccessKey, options.SecretKey, options.Token)
-                : throw Unusable(sts, location, "names itself as source_profile but holds no aws_access_key_id and aws_secret_access_key", "Add the keys, or name another profile.");
+                : throw Unusable(sts, location, "names itself as source_profile but contains no aws_access_key_id and aws_secret_access_key", "Add the keys, or name another profile.");
         }
 
         return FromProfile(sourceName, files, environment, sts, visited)
             ?? throw Unusable(
                 sts,
                 location,
-                $"names source_profile {sourceName}, which was not found in {files.FilePath} or {files.ConfigFilePath} or holds no usable credentials",
+                $"names source_profile {sourceName}, which was not found in {files.FilePath} or {files.ConfigFilePath} or contains no usable credentials",
                 $"Add a profile {sourceName} with aws_access_key_id and aws_secret_access_key, or correct source_profile.");
     }
 
@@ -234,7 +234,7 @@ internal static class AwsCredentialChain
         return (config.GetValueOrDefault($"profile {profile}") ?? config.GetValueOrDefault(profile))?.GetValueOrDefault(key);
     }
 
-    /// <summary>Reads the sections of an INI-style shared file: "[name]" lines, then "key = value" lines; comments start with # or ;.</summary>
+    /// <summary>Reads the sections of an INI-style shared file: "[name]" lines, each followed by "key = value" lines. Comment lines start with # or ;.</summary>
     private static Dictionary<string, Dictionary<string, string>> Sections(string path)
     {
         var sections = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);

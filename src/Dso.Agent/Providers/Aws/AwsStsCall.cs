@@ -22,10 +22,10 @@ internal sealed class AwsStsCall : IDisposable
     public const string WebIdentityOperation = "AssumeRoleWithWebIdentity";
     public const string AssumeRoleOperation = "AssumeRole";
 
-    // Longer service messages are cut, since the start says enough to act on.
+    // Longer service messages are cut, because their start is enough to act on.
     private const int MaxServiceMessageLength = 300;
 
-    // Bounds a call whose caller stopped waiting; the caller's own attempt timeout is usually shorter.
+    // Bounds a call whose callers all stopped waiting. The provider's attempt timeout (10 s by default) usually ends the wait first.
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
 
     private readonly AmazonSecurityTokenServiceClient _client;
@@ -65,7 +65,7 @@ internal sealed class AwsStsCall : IDisposable
     /// <summary>Where the role's settings come from, for messages: "AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE" or "profile dso in /etc/dso/aws/config".</summary>
     public string Origin { get; }
 
-    /// <summary>Calls AssumeRoleWithWebIdentity with the token that <paramref name="tokenFile"/> holds at the time of each call.</summary>
+    /// <summary>Calls AssumeRoleWithWebIdentity with the token that <paramref name="tokenFile"/> contains at the time of each call.</summary>
     public static AwsStsCall WebIdentity(AwsStsSettings settings, string roleArn, string tokenFile, string sessionName, int? durationSeconds, string origin) =>
         new(settings, WebIdentityOperation, roleArn, origin, source: null, tokenFile, async (client, token, cancellationToken) =>
         {
@@ -211,7 +211,7 @@ internal sealed class AwsStsCall : IDisposable
             return ProviderErrorKind.Throttled;
         }
 
-        // IDPCommunicationError: STS could not reach the identity provider, which its documentation calls transient.
+        // IDPCommunicationError: STS could not reach the identity provider, which the STS API reference calls often transient.
         return status >= 500 || code is "IDPCommunicationError" or "InternalFailure" or "ServiceUnavailable"
             ? ProviderErrorKind.Unavailable
             : ProviderErrorKind.Unauthenticated;

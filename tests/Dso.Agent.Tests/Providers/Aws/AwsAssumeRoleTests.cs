@@ -83,7 +83,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_WebIdentityWithoutSessionName_UsesProviderName()
+    public async Task FetchAsync_NoSessionName_UsesProviderName()
     {
         UseWebIdentityEnvironment();
         await using AwsSecretsManagerProvider provider = CreateProvider();
@@ -94,7 +94,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_RoleProfile_SignsAssumeRoleWithSourceKeys()
+    public async Task FetchAsync_RoleProfile_SignsWithSourceKeys()
     {
         _sts.AddSourceCredentials(SourceAccessKey, SourceSecretKey);
         _sts.TrustAssumeRole(RoleArn, SourceAccessKey, externalId: "dso-external-7");
@@ -166,7 +166,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_WebIdentityProfile_ReadsProfileTokenFile()
+    public async Task FetchAsync_WebIdentityProfile_ReadsTokenFile()
     {
         _sts.TrustWebIdentity(RoleArn, WebIdentityToken);
         await File.WriteAllTextAsync(TokenFile, WebIdentityToken + "\n");
@@ -240,7 +240,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_RefreshFailsBeforeExpiry_KeepsCurrentCredentials()
+    public async Task FetchAsync_RefreshFails_KeepsValidCredentials()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         _sts.Clock = clock;
@@ -333,7 +333,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_RoleArnWithoutTokenFile_NamesMissingVariable()
+    public async Task FetchAsync_NoTokenFileVariable_NamesIt()
     {
         _environment["AWS_ROLE_ARN"] = RoleArn;
         await using AwsSecretsManagerProvider provider = CreateProvider();
@@ -378,7 +378,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_EnvironmentCredentialSource_SignsWithEnvironmentKeys()
+    public async Task FetchAsync_EnvironmentSource_SignsWithItsKeys()
     {
         _sts.AddSourceCredentials(SourceAccessKey, SourceSecretKey);
         _sts.TrustAssumeRole(RoleArn, SourceAccessKey);

@@ -56,7 +56,7 @@ internal sealed class FakeSts : IAsyncDisposable
     /// <summary>How long issued credentials are valid.</summary>
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>When set, each request waits for this task before it is answered.</summary>
+    /// <summary>When set, each request waits for this task before its response is sent.</summary>
     public Task? Gate { get; set; }
 
     /// <summary>Completes when the first request arrives.</summary>
