@@ -1,4 +1,5 @@
 using System.Net;
+using System.Xml;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.SecurityToken;
@@ -116,6 +117,14 @@ internal sealed class AwsStsCall : IDisposable
             }
 
             return issued;
+        }
+        catch (Exception error) when (error is AmazonUnmarshallingException or XmlException)
+        {
+            // Not kept as the inner exception, because the SDK's message can quote the response body.
+            throw new ProviderException(
+                Provider,
+                ProviderErrorKind.Invalid,
+                $"Provider {Provider}: STS {Operation} for role {RoleArn} at {Endpoint} returned a response that is not an STS response. Check that the STS endpoint is STS.");
         }
         catch (AmazonServiceException error) when (error.StatusCode != 0 && error.InnerException is not HttpRequestException)
         {

@@ -127,6 +127,39 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FetchAsync_ChainedRoleProfiles_AssumeInOrder()
+    {
+        const string middleRole = "arn:aws:iam::123456789012:role/dso-jump";
+        _sts.AddSourceCredentials(SourceAccessKey, SourceSecretKey);
+        _sts.TrustAssumeRole(middleRole, SourceAccessKey);
+        _sts.TrustAssumeRole(RoleArn, "ASIADSOSTS0000000001");
+        WriteCredentialsFile($"""
+            [base]
+            aws_access_key_id = {SourceAccessKey}
+            aws_secret_access_key = {SourceSecretKey}
+
+            [jump]
+            role_arn = {middleRole}
+            source_profile = base
+
+            [reader]
+            role_arn = {RoleArn}
+            source_profile = jump
+            """);
+        await using AwsSecretsManagerProvider provider = CreateProvider(profile: "reader");
+
+        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+
+        FakeSts.StsRequest[] requests = _sts.Requests.ToArray();
+        Assert.Equal(2, requests.Length);
+        Assert.Equal(middleRole, requests[0].Fields["RoleArn"]);
+        Assert.Equal(SourceAccessKey, requests[0].AccessKey);
+        Assert.Equal(RoleArn, requests[1].Fields["RoleArn"]);
+        Assert.Equal("ASIADSOSTS0000000001", requests[1].AccessKey);
+        Assert.Equal(SecretValue, Encoding.UTF8.GetString(payload.Value));
+    }
+
+    [Fact]
     public async Task FetchAsync_WrongExternalId_AccessDenied()
     {
         _sts.AddSourceCredentials(SourceAccessKey, SourceSecretKey);
@@ -283,6 +316,24 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
         Assert.Empty(_secretsManager.Requests);
         Assert.False(provider.Health.IsHealthy);
         AssertNoCredentialIn([error.ToString(), .. _logs.Lines]);
+    }
+
+    [Theory]
+    [InlineData("<html><body>Proxy login required</body></html>")]
+    [InlineData("<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIAPARTIAL</AccessKeyId><SecretAccessKey>partialSecret/key")]
+    public async Task FetchAsync_NotAnStsResponse_Invalid(string body)
+    {
+        UseWebIdentityEnvironment();
+        _sts.ReplyNext(200, body);
+        await using AwsSecretsManagerProvider provider = CreateProvider();
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Invalid, error.Kind);
+        Assert.Contains($"at {_sts.Endpoint}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Check that the STS endpoint is STS", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("partialSecret/key", error.ToString(), StringComparison.Ordinal);
+        Assert.All(_logs.Lines, line => Assert.DoesNotContain("partialSecret/key", line, StringComparison.Ordinal));
     }
 
     [Fact]

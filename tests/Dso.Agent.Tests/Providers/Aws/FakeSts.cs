@@ -14,7 +14,7 @@ namespace Dso.Agent.Tests.Providers.Aws;
 /// Action=AssumeRoleWithWebIdentity or Action=AssumeRole and Version=2011-06-15, XML responses in the
 /// https://sts.amazonaws.com/doc/2011-06-15/ namespace, and XML ErrorResponse bodies with Type, Code and
 /// Message. AssumeRoleWithWebIdentity is unsigned; AssumeRole must carry a valid SigV4 signature (service sts)
-/// by source credentials registered with AddSourceCredentials. Issued credentials are registered with the
+/// by source credentials registered with AddSourceCredentials or issued earlier. Issued credentials are registered with the
 /// FakeSecretsManager given to the constructor, which then accepts them with their session token.
 /// </summary>
 internal sealed class FakeSts : IAsyncDisposable
@@ -29,6 +29,7 @@ internal sealed class FakeSts : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _webIdentityTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string AccessKey, string? ExternalId)> _assumeRoleTrust = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(int Status, string Code, string Message)> _faults = new();
+    private readonly ConcurrentQueue<(int Status, string Body)> _rawReplies = new();
     private int _issued;
 
     public FakeSts(FakeSecretsManager secretsManager)
@@ -83,6 +84,9 @@ internal sealed class FakeSts : IAsyncDisposable
             _faults.Enqueue((status, code, message));
         }
     }
+
+    /// <summary>Makes the next request return this status and body as it is, as a proxy in front of STS might.</summary>
+    public void ReplyNext(int status, string body) => _rawReplies.Enqueue((status, body));
 
     public async ValueTask DisposeAsync()
     {
@@ -164,6 +168,11 @@ internal sealed class FakeSts : IAsyncDisposable
         if (fields.GetValueOrDefault("Version") != Version)
         {
             return Error(400, "InvalidParameterValue", $"Version must be {Version}.");
+        }
+
+        if (_rawReplies.TryDequeue(out (int Status, string Body) raw))
+        {
+            return raw;
         }
 
         if (_faults.TryDequeue(out (int Status, string Code, string Message) fault))
@@ -259,6 +268,9 @@ internal sealed class FakeSts : IAsyncDisposable
         string token = $"stsSession/{Convert.ToBase64String(RandomNumberGenerator.GetBytes(48))}";
         string expiration = (Clock.GetUtcNow() + Lifetime).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         _secretsManager.AddCredentials(accessKey, secretKey, token);
+
+        // A role session may assume another role (role chaining), so STS accepts its own credentials too.
+        _sourceCredentials[accessKey] = (secretKey, token);
         Issued.Enqueue((accessKey, secretKey, token));
 
         string roleName = fields["RoleArn"][(fields["RoleArn"].LastIndexOf('/') + 1)..];
