@@ -69,9 +69,9 @@ internal sealed partial class AssumedRoleCredentials : AWSCredentials, IDisposab
         {
             return (await refresh.WaitAsync(cancellationToken).ConfigureAwait(false)).Credentials;
         }
-        catch (ProviderException error) when (current is not null && _time.GetUtcNow() < current.Expiration)
+        catch (ProviderException) when (current is not null && _time.GetUtcNow() < current.Expiration)
         {
-            LogRefreshFailed(_call.Provider, _call.RoleArn, current.Expiration, error.Message);
+            // RefreshAsync logged the failure once for all callers.
             return current.Credentials;
         }
     }
@@ -82,9 +82,19 @@ internal sealed partial class AssumedRoleCredentials : AWSCredentials, IDisposab
     {
         try
         {
-            Credentials issued = await _call.AssumeAsync(CancellationToken.None).ConfigureAwait(false);
+            Credentials issued;
+            try
+            {
+                issued = await _call.AssumeAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ProviderException error) when (Volatile.Read(ref _session) is { } current && _time.GetUtcNow() < current.Expiration)
+            {
+                LogRefreshFailed(_call.Provider, _call.RoleArn, current.Expiration, error.Message);
+                throw;
+            }
+
             DateTimeOffset now = _time.GetUtcNow();
-            var expiration = new DateTimeOffset(DateTime.SpecifyKind(issued.Expiration ?? now.UtcDateTime, DateTimeKind.Utc));
+            var expiration = new DateTimeOffset(AsUtc(issued.Expiration ?? now.UtcDateTime));
 
             // Credentials that live less than twice the margin are replaced at half their lifetime instead.
             TimeSpan lifetime = expiration - now;
@@ -106,6 +116,9 @@ internal sealed partial class AssumedRoleCredentials : AWSCredentials, IDisposab
             }
         }
     }
+
+    private static DateTime AsUtc(DateTime time) =>
+        time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc);
 
     private sealed record Session(ImmutableCredentials Credentials, DateTimeOffset Expiration, DateTimeOffset RefreshAt);
 
