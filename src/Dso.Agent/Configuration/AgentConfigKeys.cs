@@ -15,7 +15,7 @@ internal static class AgentConfigKeys
     {
         [ProviderType.Local] = ["type", "vault_path"],
         [ProviderType.Vault] = ["type", "address", "namespace", "mount", "kv_version", "auth", "ca_file", "tls_skip_verify"],
-        [ProviderType.Aws] = ["type", "region", "endpoint", "profile"],
+        [ProviderType.Aws] = ["type", "region", "endpoint", "profile", "sts_endpoint"],
         [ProviderType.Azure] = ["type", "vault_url", "tenant_id", "client_id", "client_secret", "managed_identity", "authority_host", "ca_file"],
     };
 

@@ -243,9 +243,22 @@ internal static partial class AgentConfigLoader
         Uri? endpoint = mapping["endpoint"] is { } endpointNode ? reader.Url(endpointNode, mapping.PathOf("endpoint")) : null;
         string? profile = mapping["profile"] is { } profileNode ? reader.String(profileNode, mapping.PathOf("profile")) : null;
 
+        Uri? stsEndpoint = null;
+        if (mapping["sts_endpoint"] is { } stsNode && reader.Url(stsNode, mapping.PathOf("sts_endpoint")) is { } stsUrl)
+        {
+            if (AwsProviderConfig.IsAllowedStsEndpoint(stsUrl.OriginalString, out Uri? allowed))
+            {
+                stsEndpoint = allowed;
+            }
+            else
+            {
+                reader.Error(stsNode, mapping.PathOf("sts_endpoint"), $"must be an https URL such as https://sts.eu-central-1.amazonaws.com (http only on 127.0.0.1 or localhost) without user information, not \"{stsUrl.OriginalString}\", because STS returns credentials.");
+            }
+        }
+
         // Without region: the provider takes AWS_REGION, then AWS_DEFAULT_REGION, from the agent's environment.
-        bool regionInvalid = mapping["region"] is not null && region is null;
-        return regionInvalid ? null : new AwsProviderConfig { Name = name, Region = region, Endpoint = endpoint, Profile = profile };
+        bool invalid = mapping["region"] is not null && region is null || mapping["sts_endpoint"] is not null && stsEndpoint is null;
+        return invalid ? null : new AwsProviderConfig { Name = name, Region = region, Endpoint = endpoint, Profile = profile, StsEndpoint = stsEndpoint };
     }
 
     private static AzureProviderConfig? ReadAzureProvider(ConfigReader reader, string name, ConfigMapping mapping)

@@ -91,13 +91,15 @@ internal static class AgentConfigTemplate
             """,
         ProviderType.Aws => $$"""
               # AWS Secrets Manager. Credentials come from the AWS credential chain: an instance or task role
-              # (recommended), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment file named above.
+              # (recommended), web identity (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN), or AWS_ACCESS_KEY_ID
+              # and AWS_SECRET_ACCESS_KEY in the environment file named above.
               # The service cannot read /root (ProtectHome=yes): for a profile, set AWS_CONFIG_FILE there too.
               {{ProviderName}}:
                 type: aws
                 region: us-east-1                          # the region that holds the secrets
                 # profile: dso                             # a named profile instead of the default chain
                 # endpoint: https://secretsmanager.us-east-1.amazonaws.com   # a VPC endpoint, for example
+                # sts_endpoint: https://sts.us-east-1.amazonaws.com         # STS for web identity and role profiles
 
             """,
         _ => $$"""

@@ -61,6 +61,9 @@ public sealed class AgentConfigLoaderTests
         { Vault(VaultAuth + "    ca_file: ca.crt\n"), $"{File}:9: providers.v.ca_file: must be an absolute path" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n    region: US-EAST-1\n", $"{File}:5: providers.a.region: must be an AWS region code such as us-east-1" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n    region: us-east-1\n    endpoint: localhost\n", $"{File}:6: providers.a.endpoint: must be an absolute http or https URL" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: http://sts.internal.example:8080/\n", $"{File}:5: providers.a.sts_endpoint: must be an https URL such as https://sts.eu-central-1.amazonaws.com (http only on 127.0.0.1 or localhost)" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: https://user:pw@sts.example/\n", $"{File}:5: providers.a.sts_endpoint: must be an https URL" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: sts.example\n", $"{File}:5: providers.a.sts_endpoint: must be an absolute http or https URL" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: https://v.vault.azure.net/\n    tenant_id: t\n    client_id: c\n", $"{File}:3: providers.z.client_secret: is required" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: https://v.vault.azure.net/\n    managed_identity: true\n    client_secret: s\n", $"{File}:7: providers.z.client_secret: does not apply with managed_identity: true" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: http://v.vault.azure.net/\n    managed_identity: true\n", $"{File}:5: providers.z.vault_url: must be an absolute https URL" },
@@ -396,6 +399,18 @@ public sealed class AgentConfigLoaderTests
         var provider = Assert.IsType<AwsProviderConfig>(config.Providers["a"]);
         Assert.Null(provider.Region);
         Assert.Equal("dso", provider.Profile);
+    }
+
+    [Theory]
+    [InlineData("https://vpce-0abc-sts.eu-central-1.vpce.amazonaws.com")]
+    [InlineData("http://127.0.0.1:4566/")]
+    [InlineData("http://localhost:4566/")]
+    public void Parse_AwsStsEndpoint_Accepted(string url)
+    {
+        AgentConfig config = Parse($"mode: agent\nproviders:\n  a:\n    type: aws\n    region: eu-central-1\n    sts_endpoint: {url}\n");
+
+        var provider = Assert.IsType<AwsProviderConfig>(config.Providers["a"]);
+        Assert.Equal(new Uri(url), provider.StsEndpoint);
     }
 
     [Fact]

@@ -31,17 +31,20 @@ internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
     private ProviderHealth _health;
 
     public AwsSecretsManagerProvider(AwsProviderConfig config, ProviderContext context)
-        : this(config, context, ProviderResilienceOptions.Default, AwsCredentialChain.Create(config.Profile, context.Environment), handler: null)
+        : this(config, context, ProviderResilienceOptions.Default, credentials: null, handler: null)
     {
     }
 
-    /// <param name="credentials">Resolves the credentials on the first call, and again after a resolution failed.</param>
+    /// <param name="credentials">
+    /// Resolves the credentials on the first call, and again after a resolution failed; null for
+    /// <see cref="AwsCredentialChain"/> with the provider's profile, region and STS endpoint.
+    /// </param>
     /// <param name="handler">The HTTP handler, or null for a pooled <see cref="SocketsHttpHandler"/>. The provider does not dispose it.</param>
     internal AwsSecretsManagerProvider(
         AwsProviderConfig config,
         ProviderContext context,
         ProviderResilienceOptions resilience,
-        Func<AWSCredentials> credentials,
+        Func<AWSCredentials>? credentials,
         HttpMessageHandler? handler)
     {
         Name = config.Name;
@@ -63,6 +66,10 @@ internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
                 $"Provider {Name}: \"{Region}\" from AWS_REGION or AWS_DEFAULT_REGION is not an AWS region code. Set a code such as us-east-1.");
         }
 
+        StsEndpoint = config.StsEndpoint ?? StsEndpointFromEnvironment(context.Environment) ?? AwsStsSettings.RegionalEndpoint(Region);
+        credentials ??= AwsCredentialChain.Create(
+            config.Profile, context.Environment, new AwsStsSettings(Name, Region, StsEndpoint, context.Time, context.LoggerFactory));
+
         var policy = new ProviderResilience(Name, resilience, context.Time, context.LoggerFactory.CreateLogger<ProviderResilience>());
         _client = new SecretsManagerClient(
             Name, Region, config.Endpoint ?? DefaultEndpoint(Region), credentials, policy, context.Time, handler, LogCredentialsSource);
@@ -75,6 +82,9 @@ internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
     public string Region { get; }
 
     public Uri Endpoint => _client.Endpoint;
+
+    /// <summary>The STS endpoint for web identity and role profiles: sts_endpoint from dso.yaml, else AWS_ENDPOINT_URL_STS, else the region's.</summary>
+    public Uri StsEndpoint { get; }
 
     public ProviderHealth Health => Volatile.Read(ref _health);
 
@@ -263,6 +273,21 @@ internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
 
     private static Uri DefaultEndpoint(string region) =>
         new($"https://secretsmanager.{region}.{(region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com")}/");
+
+    private Uri? StsEndpointFromEnvironment(Func<string, string?> environment)
+    {
+        if (NonEmpty(environment("AWS_ENDPOINT_URL_STS")) is not { } value)
+        {
+            return null;
+        }
+
+        return AwsProviderConfig.IsAllowedStsEndpoint(value, out Uri? endpoint)
+            ? endpoint
+            : throw new ProviderException(
+                Name,
+                ProviderErrorKind.Invalid,
+                $"Provider {Name}: AWS_ENDPOINT_URL_STS \"{value}\" in the agent's environment is not an https URL (or an http URL on 127.0.0.1 or localhost). Correct it, or set sts_endpoint in providers.{Name} in dso.yaml.");
+    }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

@@ -72,7 +72,7 @@ internal sealed class SecretsManagerClient : IDisposable
 
     private async ValueTask<byte[]> SendOnceAsync(string operation, string subject, byte[] body, CancellationToken cancellationToken)
     {
-        ImmutableCredentials credentials = await GetCredentialsAsync(operation, subject).ConfigureAwait(false);
+        ImmutableCredentials credentials = await GetCredentialsAsync(operation, subject, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _lastUsedCredentials, credentials);
         string target = $"{AwsRequestSigner.Service}.{operation}";
 
@@ -122,12 +122,15 @@ internal sealed class SecretsManagerClient : IDisposable
         }
     }
 
-    private async ValueTask<ImmutableCredentials> GetCredentialsAsync(string operation, string subject)
+    /// <exception cref="ProviderException">No credentials were found, or STS did not issue a role's credentials.</exception>
+    private async ValueTask<ImmutableCredentials> GetCredentialsAsync(string operation, string subject, CancellationToken cancellationToken)
     {
         try
         {
             AWSCredentials source = ResolveCredentialsOnce();
-            return await source.GetCredentialsAsync().ConfigureAwait(false);
+            return source is AssumedRoleCredentials role
+                ? await role.GetCredentialsAsync(cancellationToken).ConfigureAwait(false)
+                : await source.GetCredentialsAsync().ConfigureAwait(false);
         }
         catch (Exception error) when (error is AmazonClientException or AmazonServiceException)
         {

@@ -564,6 +564,6 @@ public sealed class AwsSecretsManagerProviderTests : IAsyncLifetime, IDisposable
             Profile = profile,
         };
         ProviderContext context = Context();
-        return new AwsSecretsManagerProvider(config, context, options ?? FastRetries, AwsCredentialChain.Create(profile, context.Environment), handler: null);
+        return new AwsSecretsManagerProvider(config, context, options ?? FastRetries, credentials: null, handler: null);
     }
 }

@@ -21,7 +21,8 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
     private readonly Dictionary<string, FakeSecret> _secrets = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string SecretKey, string? Token)> _credentials = new(StringComparer.Ordinal);
+    // Concurrent, because a FakeSts registers the credentials it issues while requests are being checked.
+    private readonly ConcurrentDictionary<string, (string SecretKey, string? Token)> _credentials = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(int Status, string Type, string Message)> _faults = new();
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
@@ -48,6 +49,9 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
 
     /// <summary>Secret ids that the caller's identity may not read.</summary>
     public HashSet<string> Denied { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The server's clock, against which a request's X-Amz-Date may differ by at most 5 minutes.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
 
     /// <summary>When true, requests wait until the server is disposed before a response is sent.</summary>
     public bool Hang { get; set; }
@@ -258,7 +262,7 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
             return Error(400, "IncompleteSignatureException", "X-Amz-Date is missing, malformed, or not the date of the credential scope.");
         }
 
-        if ((DateTimeOffset.UtcNow - signedAt).Duration() > TimeSpan.FromMinutes(5))
+        if ((Clock.GetUtcNow() - signedAt).Duration() > TimeSpan.FromMinutes(5))
         {
             return Error(400, "InvalidSignatureException", "Signature expired: the request time is more than 5 minutes from the server's time.");
         }

@@ -71,6 +71,14 @@ public sealed class AgentProviderTests
         await OutageRotatesNothingAsync(provider, authenticationFailure: true);
     }
 
+    [Fact]
+    public async Task AwsWebIdentity_NewVersion_RotatesContainer()
+    {
+        await using var provider = new AwsWebIdentityFake();
+        await NewVersionRotatesOnlyItsContainerAsync(provider);
+        Assert.True(provider.AssumeRoleCalls >= 1);
+    }
+
     private static async Task NewVersionRotatesOnlyItsContainerAsync(FakeProvider provider)
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
@@ -435,6 +443,76 @@ public sealed class AgentProviderTests
                 await _server.DisposeAsync();
                 _server = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// Secrets Manager with credentials of a role that the agent assumes with AssumeRoleWithWebIdentity at the
+    /// fake STS: the agent's environment names the token file and the role, and contains no keys. Only
+    /// <see cref="PutAsync"/> is supported, for the rotation test.
+    /// </summary>
+    private sealed class AwsWebIdentityFake : FakeProvider
+    {
+        private const string RoleArn = "arn:aws:iam::123456789012:role/dso-e2e-reader";
+        private const string Token = "eyJhbGciOiJSUzI1NiJ9.dso-e2e-web-identity-not-for-logs.c2ln";
+
+        private readonly FakeSecretsManager _server = new();
+        private readonly FakeSts _sts;
+
+        public AwsWebIdentityFake()
+        {
+            _sts = new FakeSts(_server);
+            _sts.TrustWebIdentity(RoleArn, Token);
+        }
+
+        public override string Name => "aws_web";
+
+        public override string ProvidersYaml =>
+            $"  {Name}:\n    type: aws\n    region: {FakeSecretsManager.Region}\n    endpoint: {_server.Endpoint}\n    sts_endpoint: {_sts.Endpoint}\n";
+
+        public override IReadOnlyList<string> Credentials =>
+            [Token, .. _sts.Issued.SelectMany(issued => new[] { issued.SecretKey, issued.Token })];
+
+        public int AssumeRoleCalls => _sts.CountOf("AssumeRoleWithWebIdentity");
+
+        /// <summary>Web identity only: no keys, shared files that do not exist, and no way to instance metadata.</summary>
+        public override IReadOnlyDictionary<string, string> Environment(string testRoot)
+        {
+            string tokenFile = Path.Combine(testRoot, "web-identity-token");
+            File.WriteAllText(tokenFile, Token);
+            return new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["AWS_ACCESS_KEY_ID"] = "",
+                ["AWS_SECRET_ACCESS_KEY"] = "",
+                ["AWS_SESSION_TOKEN"] = "",
+                ["AWS_PROFILE"] = "",
+                ["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile,
+                ["AWS_ROLE_ARN"] = RoleArn,
+                ["AWS_ROLE_SESSION_NAME"] = "dso-e2e",
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(testRoot, "no-aws-credentials"),
+                ["AWS_CONFIG_FILE"] = Path.Combine(testRoot, "no-aws-config"),
+            };
+        }
+
+        public override string ExpectedError(bool authenticationFailure) => throw new NotSupportedException();
+
+        public override Task PutAsync(string path, string value)
+        {
+            _server.PutString(path, value);
+            return Task.CompletedTask;
+        }
+
+        public override Task StartOutageAsync() => throw new NotSupportedException();
+
+        public override Task RejectCredentialsAsync() => throw new NotSupportedException();
+
+        public override Task RecoverWithNewVersionAsync(string path, string value) => throw new NotSupportedException();
+
+        public override async ValueTask DisposeAsync()
+        {
+            await _sts.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 }
