@@ -158,18 +158,26 @@ internal static class AwsCredentialChain
         CredentialProfileOptions options = profile.Options;
         if (NonEmpty(options.CredentialSource) is { } credentialSource)
         {
-            // Ec2InstanceMetadata and EcsContainer would need the SDK's metadata clients, which dso does not set up for a profile.
-            return string.Equals(credentialSource, "Environment", StringComparison.OrdinalIgnoreCase)
-                ? FromEnvironment(environment) ?? throw Unusable(
-                    sts,
-                    location,
-                    "sets credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set in the agent's environment",
-                    "Set both in the agent's environment (/etc/dso/agent.env).")
-                : throw Unusable(
-                    sts,
-                    location,
-                    $"sets credential_source = {credentialSource}, which dso does not support",
-                    "Use source_profile with a profile that holds keys, or credential_source = Environment; on EC2 or ECS, drop the profile and let the agent use the instance or task role directly.");
+            // The SDK's own clients read the instance metadata and container endpoint settings from the process environment.
+            switch (credentialSource.ToUpperInvariant())
+            {
+                case "ENVIRONMENT":
+                    return FromEnvironment(environment) ?? throw Unusable(
+                        sts,
+                        location,
+                        "sets credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set in the agent's environment",
+                        "Set both in the agent's environment (/etc/dso/agent.env).");
+                case "EC2INSTANCEMETADATA":
+                    return InstanceRole(sts, location);
+                case "ECSCONTAINER":
+                    return new GenericContainerCredentials();
+                default:
+                    throw Unusable(
+                        sts,
+                        location,
+                        $"sets credential_source = {credentialSource}, which is not one of Environment, Ec2InstanceMetadata and EcsContainer",
+                        "Correct the value, or use source_profile with a profile that holds keys.");
+            }
         }
 
         if (NonEmpty(options.SourceProfile) is not { } sourceName)
@@ -212,6 +220,25 @@ internal static class AwsCredentialChain
                 location,
                 $"sets duration_seconds = {text}, which is not a whole number of seconds from {MinDurationSeconds} to {MaxDurationSeconds}",
                 "Correct duration_seconds, or remove it to use the role's default of one hour.");
+    }
+
+    /// <summary>The instance role's credentials; the SDK asks the metadata service for the role's name at once.</summary>
+    private static InstanceProfileAWSCredentials InstanceRole(AwsStsSettings sts, string location)
+    {
+        try
+        {
+            return new InstanceProfileAWSCredentials();
+        }
+        catch (Exception error) when (error is AmazonClientException or InvalidOperationException or HttpRequestException)
+        {
+            // Unavailable, so that it is retried: the metadata service may answer on the next poll.
+            throw new ProviderException(
+                sts.Provider,
+                ProviderErrorKind.Unavailable,
+                $"Provider {sts.Provider}: {location} sets credential_source = Ec2InstanceMetadata, but the instance metadata service gave no role ({error.Message}). " +
+                "Check that the instance has an IAM role attached and that the agent can reach the metadata service (with IMDSv2 in a container, a hop limit of 2).",
+                error);
+        }
     }
 
     private static ProviderException Unusable(AwsStsSettings sts, string location, string problem, string action) =>

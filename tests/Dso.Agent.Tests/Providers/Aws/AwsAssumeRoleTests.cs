@@ -412,19 +412,19 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_Ec2CredentialSource_ClearError()
+    public async Task FetchAsync_UnknownCredentialSource_ClearError()
     {
         WriteCredentialsFile($"""
             [reader]
             role_arn = {RoleArn}
-            credential_source = Ec2InstanceMetadata
+            credential_source = InstanceMetadata
             """);
         await using AwsSecretsManagerProvider provider = CreateProvider(profile: "reader");
 
         ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
 
         Assert.Contains($"profile reader in {CredentialsFile}", error.Message, StringComparison.Ordinal);
-        Assert.Contains("credential_source = Ec2InstanceMetadata", error.Message, StringComparison.Ordinal);
+        Assert.Contains("credential_source = InstanceMetadata, which is not one of Environment, Ec2InstanceMetadata and EcsContainer", error.Message, StringComparison.Ordinal);
         Assert.Empty(_sts.Requests);
     }
 

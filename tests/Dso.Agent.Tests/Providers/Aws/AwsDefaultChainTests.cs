@@ -26,6 +26,12 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
     private const string ContainerSecretKey = "containerSecretKey/abcdefghijklmnopqrstuvwxyz01";
     private const string ContainerToken = "containerSessionToken/0123456789abcdefghijklmnopqrstuvwxyz";
     private const string AuthorizationToken = "container-authorization-token";
+    private const string InstanceAccessKey = LoopbackInstanceMetadata.AccessKey;
+    private const string InstanceSecretKey = LoopbackInstanceMetadata.SecretKey;
+    private const string InstanceToken = LoopbackInstanceMetadata.SessionToken;
+    private const string RoleArn = "arn:aws:iam::123456789012:role/dso-reader";
+
+    private static FakeInstanceMetadata Metadata => LoopbackInstanceMetadata.Service;
 
     private static readonly string[] ChainVariables =
     [
@@ -33,7 +39,7 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_DISABLED",
-        "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "AWS_EC2_METADATA_V1_DISABLED",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "AWS_EC2_METADATA_V1_DISABLED",
     ];
 
     private readonly Dictionary<string, string?> _saved = ChainVariables.ToDictionary(name => name, Environment.GetEnvironmentVariable);
@@ -107,16 +113,11 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task FetchAsync_InstanceRole_SignsWithIt()
     {
-        const string InstanceAccessKey = "ASIADSOINSTANCE00007";
-        const string InstanceSecretKey = "instanceSecretKey/abcdefghijklmnopqrstuvwxyz0123";
-        const string InstanceToken = "instanceSessionToken/0123456789abcdefghijklmnopqrstuv";
-        using var metadata = new FakeInstanceMetadata(InstanceAccessKey, InstanceSecretKey, InstanceToken);
+        int credentialRequestsBefore = Metadata.CredentialRequests;
         _server.AddCredentials(InstanceAccessKey, InstanceSecretKey, InstanceToken);
         _server.PutString("db/password", "instance-value");
 
-        // The SDK reads the metadata address from the process environment; it must point at the fake before the
-        // instance-role step may run at all.
-        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.Endpoint.GetLeftPart(UriPartial.Authority));
+        // LoopbackInstanceMetadata pointed the SDK at the fake when the test assembly was loaded.
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_V1_DISABLED", "true");
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", null);
         var logs = new CapturingLoggerFactory();
@@ -127,10 +128,38 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
 
         Assert.Equal("instance-value", Encoding.UTF8.GetString(payload.Value));
-        Assert.Contains("PUT /latest/api/token", metadata.Requests);
-        Assert.True(metadata.CredentialRequests >= 1, string.Join(", ", metadata.Requests));
+        Assert.Contains("PUT /latest/api/token", Metadata.Requests);
+        Assert.True(Metadata.CredentialRequests > credentialRequestsBefore, string.Join(", ", Metadata.Requests));
         Assert.All(logs.Lines, line => Assert.DoesNotContain(InstanceSecretKey, line, StringComparison.Ordinal));
         Assert.All(logs.Lines, line => Assert.DoesNotContain(InstanceToken, line, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FetchAsync_RoleFromInstanceMetadata_AssumesRole()
+    {
+        int credentialRequestsBefore = Metadata.CredentialRequests;
+        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", null);
+
+        (string value, FakeSts.StsRequest request) = await FetchWithRoleProfileAsync("Ec2InstanceMetadata", InstanceAccessKey, InstanceSecretKey, InstanceToken);
+
+        Assert.Equal("role-value", value);
+        Assert.Equal("AssumeRole", request.Action);
+        Assert.Equal(InstanceAccessKey, request.AccessKey);
+        Assert.True(Metadata.CredentialRequests > credentialRequestsBefore, string.Join(", ", Metadata.Requests));
+    }
+
+    [Fact]
+    public async Task FetchAsync_RoleFromContainerCredentials_AssumesRole()
+    {
+        Environment.SetEnvironmentVariable("AWS_CONTAINER_CREDENTIALS_FULL_URI", _credentialsUri.ToString());
+        Environment.SetEnvironmentVariable("AWS_CONTAINER_AUTHORIZATION_TOKEN", AuthorizationToken);
+
+        (string value, FakeSts.StsRequest request) = await FetchWithRoleProfileAsync("EcsContainer", ContainerAccessKey, ContainerSecretKey, ContainerToken);
+
+        Assert.Equal("role-value", value);
+        Assert.Equal("AssumeRole", request.Action);
+        Assert.Equal(ContainerAccessKey, request.AccessKey);
+        Assert.True(Volatile.Read(ref _credentialRequests) >= 1);
     }
 
     [Fact]
@@ -147,6 +176,36 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         Assert.Contains("no AWS credentials could be resolved", error.Message, StringComparison.Ordinal);
         Assert.Empty(_server.Requests);
         Assert.False(provider.Health.IsHealthy);
+    }
+
+    // A profile that assumes RoleArn with the credentials of credential_source; returns the secret read with the
+    // role's credentials and the one STS request.
+    private async Task<(string Value, FakeSts.StsRequest Request)> FetchWithRoleProfileAsync(string credentialSource, string accessKey, string secretKey, string token)
+    {
+        await using var sts = new FakeSts(_server);
+        sts.AddSourceCredentials(accessKey, secretKey, token);
+        sts.TrustAssumeRole(RoleArn, accessKey);
+        _server.PutString("db/password", "role-value");
+        string credentialsFile = Path.Combine(_directory, "credentials");
+        File.WriteAllText(credentialsFile, $"[reader]\nrole_arn = {RoleArn}\ncredential_source = {credentialSource}\n");
+        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", credentialsFile);
+        var logs = new CapturingLoggerFactory();
+        var config = new AwsProviderConfig
+        {
+            Name = "aws_main",
+            Region = FakeSecretsManager.Region,
+            Endpoint = _server.Endpoint,
+            StsEndpoint = sts.Endpoint,
+            Profile = "reader",
+        };
+        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
+
+        await using ISecretProvider provider = ProviderFactory.Create(config, context);
+        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+
+        Assert.All(logs.Lines, line => Assert.DoesNotContain(secretKey, line, StringComparison.Ordinal));
+        Assert.All(logs.Lines, line => Assert.DoesNotContain(token, line, StringComparison.Ordinal));
+        return (Encoding.UTF8.GetString(payload.Value), Assert.Single(sts.Requests));
     }
 
     // Serves the container credentials endpoint: GET with the authorization token, JSON credentials back.
