@@ -12,7 +12,8 @@ internal sealed record AzureClientSettings
 
     /// <summary>
     /// Skips MSAL's instance discovery, which otherwise sends a request about an unknown authority host to the
-    /// public cloud's login endpoint. Tests set it so that no request leaves 127.0.0.1.
+    /// public cloud's login endpoint. It applies when this or the provider's disable_instance_discovery is true.
+    /// Tests set it so that no request leaves 127.0.0.1.
     /// </summary>
     public bool DisableInstanceDiscovery { get; init; }
 

@@ -286,7 +286,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
             var options = new ClientSecretCredentialOptions
             {
                 Transport = transport,
-                DisableInstanceDiscovery = settings.DisableInstanceDiscovery,
+                DisableInstanceDiscovery = config.DisableInstanceDiscovery || settings.DisableInstanceDiscovery,
             };
             if (config.AuthorityHost is { } authorityHost)
             {
@@ -301,7 +301,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
         var chain = new DefaultAzureCredentialOptions
         {
             Transport = transport,
-            DisableInstanceDiscovery = settings.DisableInstanceDiscovery,
+            DisableInstanceDiscovery = config.DisableInstanceDiscovery || settings.DisableInstanceDiscovery,
         };
         if (config.AuthorityHost is { } chainAuthority)
         {
