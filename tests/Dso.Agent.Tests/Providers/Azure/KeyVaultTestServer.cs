@@ -147,6 +147,9 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         return version;
     }
 
+    /// <summary>Makes the next change carry the time <paramref name="next"/>, in whole seconds, and later changes the seconds after it.</summary>
+    public void SetClock(DateTimeOffset next) => Interlocked.Exchange(ref _clock, next.ToUnixTimeSeconds() - 1);
+
     /// <summary>Makes every issued token invalid, so that the next Key Vault request needs a new one.</summary>
     public void RevokeTokens() => _issuedTokens.Clear();
 
