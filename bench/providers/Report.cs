@@ -38,7 +38,7 @@ internal static class Report
                 {
                     PollBenchmark.Baseline => $"baseline: {size:N0} plain GETs",
                     PollBenchmark.BaselineNewConnections => $"baseline-close: {size:N0} plain GETs, one connection each",
-                    PollBenchmark.AzureList => "azure-list (prototype: GET /secrets pages only)",
+                    PollBenchmark.AzureBackstop => "azure-backstop: list pages plus a lookup of every secret",
                     _ => subject,
                 };
                 output.WriteLine(Invariant(
@@ -53,12 +53,17 @@ internal static class Report
         int largest = options.Sizes.Max();
         output.WriteLine(Invariant($"| Provider | Requests at {smallest:N0} | Requests at {largest:N0} | Growth for ×{(double)largest / smallest:N0} secrets | Requests per secret at {largest:N0} (goal ≤ {GoalRequestsPerSecret}) | Met | CPU ms at {smallest:N0} | CPU ms at {largest:N0} |"));
         output.WriteLine("|---|---|---|---|---|---|---|---|");
-        foreach (string subject in PollBenchmark.Providers.Append(PollBenchmark.AzureList))
+        foreach (string subject in PollBenchmark.Providers.Append(PollBenchmark.AzureBackstop))
         {
             double small = Median(Warm(samples, subject, smallest), sample => sample.Requests);
             double large = Median(Warm(samples, subject, largest), sample => sample.Requests);
             double perSecret = large / largest;
-            string met = subject == PollBenchmark.AzureList ? "(not in dso)" : perSecret <= GoalRequestsPerSecret ? "yes" : "no";
+            string met = perSecret <= GoalRequestsPerSecret ? "yes" : "no";
+            if (subject == PollBenchmark.AzureBackstop)
+            {
+                met = "(the backstop's cycle)";
+            }
+
             output.WriteLine(Invariant(
                 $"| {subject} | {small:N0} | {large:N0} | ×{large / small:N2} | {perSecret:N3} | {met} | {Median(Warm(samples, subject, smallest), sample => sample.ClientCpuMilliseconds):N0} | {Median(Warm(samples, subject, largest), sample => sample.ClientCpuMilliseconds):N0} |"));
         }

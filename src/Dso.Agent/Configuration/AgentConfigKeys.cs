@@ -16,7 +16,7 @@ internal static class AgentConfigKeys
         [ProviderType.Local] = ["type", "vault_path"],
         [ProviderType.Vault] = ["type", "address", "namespace", "mount", "kv_version", "auth", "ca_file", "tls_skip_verify"],
         [ProviderType.Aws] = ["type", "region", "endpoint", "profile", "sts_endpoint"],
-        [ProviderType.Azure] = ["type", "vault_url", "tenant_id", "client_id", "client_secret", "managed_identity", "authority_host", "ca_file"],
+        [ProviderType.Azure] = ["type", "vault_url", "tenant_id", "client_id", "client_secret", "managed_identity", "authority_host", "disable_instance_discovery", "ca_file"],
     };
 
     public static readonly IReadOnlyList<string> VaultAuth = ["method", "token", "role_id", "secret_id", "mount"];

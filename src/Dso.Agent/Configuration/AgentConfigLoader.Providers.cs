@@ -296,6 +296,8 @@ internal static partial class AgentConfigLoader
         }
 
         Uri? authorityHost = mapping["authority_host"] is { } authorityNode ? reader.Url(authorityNode, mapping.PathOf("authority_host"), httpsOnly: true) : null;
+        bool disableInstanceDiscovery = mapping["disable_instance_discovery"] is { } discoveryNode
+            && reader.Boolean(discoveryNode, mapping.PathOf("disable_instance_discovery")) == true;
         string? caFile = mapping["ca_file"] is { } caNode ? reader.AbsolutePath(caNode, mapping.PathOf("ca_file")) : null;
 
         return vaultUrl is null
@@ -309,6 +311,7 @@ internal static partial class AgentConfigLoader
                 ClientSecret = clientSecret,
                 ManagedIdentity = managedIdentity,
                 AuthorityHost = authorityHost,
+                DisableInstanceDiscovery = disableInstanceDiscovery,
                 CaFile = caFile,
             };
     }

@@ -22,9 +22,15 @@ internal sealed record AzureProviderConfig : ProviderConfig
     /// <summary>The Microsoft Entra ID endpoint that issues tokens, for sovereign clouds; null for the public cloud.</summary>
     public Uri? AuthorityHost { get; init; }
 
+    /// <summary>
+    /// Skips MSAL's instance discovery, a request to the public cloud's login endpoint about authority_host. Azure
+    /// Stack Hub and other private authorities need it off, because the public cloud does not know them.
+    /// </summary>
+    public bool DisableInstanceDiscovery { get; init; }
+
     /// <summary>A PEM file with extra CA certificates to trust for the vault and the authority host.</summary>
     public string? CaFile { get; init; }
 
     public override string ToString() =>
-        $"AzureProviderConfig {{ Name = {Name}, VaultUrl = {VaultUrl}, TenantId = {TenantId}, ClientId = {ClientId}, ManagedIdentity = {ManagedIdentity}, AuthorityHost = {AuthorityHost}, CaFile = {CaFile} }}";
+        $"AzureProviderConfig {{ Name = {Name}, VaultUrl = {VaultUrl}, TenantId = {TenantId}, ClientId = {ClientId}, ManagedIdentity = {ManagedIdentity}, AuthorityHost = {AuthorityHost}, DisableInstanceDiscovery = {DisableInstanceDiscovery}, CaFile = {CaFile} }}";
 }

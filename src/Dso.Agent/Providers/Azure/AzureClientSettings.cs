@@ -11,8 +11,15 @@ internal sealed record AzureClientSettings
     public ProviderResilienceOptions Resilience { get; init; } = ProviderResilienceOptions.Default;
 
     /// <summary>
+    /// The maximum time a polled secret goes without a lookup of its versions, even when its item in the secret
+    /// list shows no change. It is a backstop, because Key Vault does not document that the list follows new versions.
+    /// </summary>
+    public TimeSpan FullCheckInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// Skips MSAL's instance discovery, which otherwise sends a request about an unknown authority host to the
-    /// public cloud's login endpoint. Tests set it so that no request leaves 127.0.0.1.
+    /// public cloud's login endpoint. It applies when this or the provider's disable_instance_discovery is true.
+    /// Tests set it so that no request leaves 127.0.0.1.
     /// </summary>
     public bool DisableInstanceDiscovery { get; init; }
 

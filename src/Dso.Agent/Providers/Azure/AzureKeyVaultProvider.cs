@@ -11,8 +11,9 @@ namespace Dso.Agent.Providers.Azure;
 
 /// <summary>
 /// Azure Key Vault secrets. A dso path is mapped to a Key Vault name by <see cref="AzureSecretNames"/>, and a
-/// version id is the Key Vault version. Polling lists a secret's versions, which carry no value, and takes the
-/// newest by creation time, as Key Vault itself does for the current version.
+/// version id is the Key Vault version. A lookup lists a secret's versions, which carry no value, and takes the
+/// newest by creation time, as Key Vault itself does for the current version. Polling looks up only the secrets
+/// that the vault's secret list shows as changed (AzureKeyVaultProvider.Polling.cs).
 /// </summary>
 /// <remarks>
 /// Every SDK call runs inside <see cref="ProviderResilience.ExecuteAsync{T}"/>. The SDK's own retries are off
@@ -29,6 +30,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
     private readonly ILogger _logger;
     private readonly HttpClient _httpClient;
     private readonly SecretClient _client;
+    private readonly AzureClientSettings _settings;
     private ProviderHealth _health;
 
     public AzureKeyVaultProvider(AzureProviderConfig config, ProviderContext context)
@@ -40,6 +42,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
     {
         _config = config;
         _context = context;
+        _settings = settings;
         _logger = context.LoggerFactory.CreateLogger<AzureKeyVaultProvider>();
         _resilience = new ProviderResilience(config.Name, settings.Resilience, context.Time, _logger);
         _httpClient = AzureHttpTransport.Create(config, settings);
@@ -60,34 +63,6 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
     public string Name => _config.Name;
 
     public ProviderHealth Health => Volatile.Read(ref _health);
-
-    public async Task<IReadOnlyDictionary<string, VersionLookup>> GetCurrentVersionsAsync(
-        IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<string, VersionLookup>(StringComparer.Ordinal);
-        foreach ((string first, string second, string name) in AzureSecretNames.FindCollisions(paths))
-        {
-            ProviderException collision = new(
-                Name,
-                ProviderErrorKind.Invalid,
-                $"Provider {Name}: the paths {first} and {second} both map to the Key Vault secret {name}, because Key Vault names ignore case. Rename one of them.");
-            result[first] = VersionLookup.Failed(collision);
-            result[second] = VersionLookup.Failed(collision);
-        }
-
-        var pending = new List<Task<(string Path, VersionLookup Lookup)>>();
-        foreach (string path in paths.Distinct(StringComparer.Ordinal).Where(path => !result.ContainsKey(path)))
-        {
-            pending.Add(LookUpVersionAsync(path, cancellationToken));
-        }
-
-        foreach ((string path, VersionLookup lookup) in await Task.WhenAll(pending).ConfigureAwait(false))
-        {
-            result[path] = lookup;
-        }
-
-        return result;
-    }
 
     public async Task<SecretPayload> FetchAsync(string path, string? versionId, CancellationToken cancellationToken)
     {
@@ -286,7 +261,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
             var options = new ClientSecretCredentialOptions
             {
                 Transport = transport,
-                DisableInstanceDiscovery = settings.DisableInstanceDiscovery,
+                DisableInstanceDiscovery = config.DisableInstanceDiscovery || settings.DisableInstanceDiscovery,
             };
             if (config.AuthorityHost is { } authorityHost)
             {
@@ -301,7 +276,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
         var chain = new DefaultAzureCredentialOptions
         {
             Transport = transport,
-            DisableInstanceDiscovery = settings.DisableInstanceDiscovery,
+            DisableInstanceDiscovery = config.DisableInstanceDiscovery || settings.DisableInstanceDiscovery,
         };
         if (config.AuthorityHost is { } chainAuthority)
         {

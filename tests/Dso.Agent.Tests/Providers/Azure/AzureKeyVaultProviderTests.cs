@@ -50,6 +50,20 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FetchAsync_DiscoveryOffInConfig_SendsNoDiscoveryRequest()
+    {
+        _server.SetSecret(KeyVaultName, Value);
+        int blockedBefore = LoopbackOnlyHandler.Blocked.Count;
+        await using AzureKeyVaultProvider provider = CreateProvider(discoveryOffInConfig: true);
+
+        using SecretPayload payload = await provider.FetchAsync(Path, versionId: null, CancellationToken.None);
+
+        Assert.Equal(Value, Encoding.UTF8.GetString(payload.Value));
+        Assert.Equal(blockedBefore, LoopbackOnlyHandler.Blocked.Count);
+        Assert.Empty(_server.UnknownRequests);
+    }
+
+    [Fact]
     public async Task FetchAsync_GivenVersion_ReturnsThatValue()
     {
         string first = _server.SetSecret(KeyVaultName, "first");
@@ -339,7 +353,8 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
 
     private ProviderContext Context() => new(TimeProvider.System, new CapturingLoggerFactory(_logs), _ => null);
 
-    private AzureKeyVaultProvider CreateProvider(string clientSecret = ClientSecret, ProviderResilienceOptions? resilience = null, string? vaultUrl = null)
+    /// <param name="discoveryOffInConfig">Turns instance discovery off with dso.yaml's key instead of <see cref="AzureClientSettings"/>.</param>
+    private AzureKeyVaultProvider CreateProvider(string clientSecret = ClientSecret, ProviderResilienceOptions? resilience = null, string? vaultUrl = null, bool discoveryOffInConfig = false)
     {
         var config = new AzureProviderConfig
         {
@@ -350,11 +365,12 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
             ClientSecret = clientSecret,
             AuthorityHost = new Uri(_server.BaseUrl + "/"),
             CaFile = _server.CaPemPath,
+            DisableInstanceDiscovery = discoveryOffInConfig,
         };
         var settings = new AzureClientSettings
         {
             Resilience = resilience ?? TestResilience,
-            DisableInstanceDiscovery = true,
+            DisableInstanceDiscovery = !discoveryOffInConfig,
             DisableChallengeResourceVerification = true,
             WrapHandler = handler => new LoopbackOnlyHandler(handler),
         };

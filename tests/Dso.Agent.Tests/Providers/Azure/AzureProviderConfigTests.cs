@@ -41,6 +41,41 @@ public sealed class AzureProviderConfigTests
     }
 
     [Fact]
+    public void Parse_DisableInstanceDiscovery_IsRead()
+    {
+        AgentConfig config = Parse(Provider + "    disable_instance_discovery: true\n");
+
+        var azure = Assert.IsType<AzureProviderConfig>(config.Providers["kv"]);
+        Assert.True(azure.DisableInstanceDiscovery);
+    }
+
+    [Fact]
+    public void Parse_NoDisableInstanceDiscovery_DefaultsToFalse()
+    {
+        AgentConfig config = Parse(Provider);
+
+        Assert.False(Assert.IsType<AzureProviderConfig>(config.Providers["kv"]).DisableInstanceDiscovery);
+    }
+
+    [Fact]
+    public void Parse_DisableInstanceDiscoveryNotBoolean_IsError()
+    {
+        var error = Assert.Throws<AgentConfigException>(() => Parse(Provider + "    disable_instance_discovery: yes\n"));
+
+        Assert.Equal($"{File}:6: providers.kv.disable_instance_discovery: must be true or false, not \"yes\".", Assert.Single(error.Errors));
+    }
+
+    [Fact]
+    public void Parse_DisableInstanceDiscoveryOnVault_IsError()
+    {
+        string yaml = "mode: agent\nproviders:\n  v:\n    type: vault\n    address: https://vault.example.com:8200\n    auth:\n      method: token\n      token: hvs.x\n    disable_instance_discovery: true\n";
+
+        var error = Assert.Throws<AgentConfigException>(() => Parse(yaml));
+
+        Assert.StartsWith($"{File}:9: providers.v.disable_instance_discovery:", error.Errors[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_PathsDifferingInCase_ReportsBothSecrets()
     {
         string yaml = Provider + "secrets:\n"

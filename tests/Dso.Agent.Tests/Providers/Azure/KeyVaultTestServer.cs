@@ -17,6 +17,11 @@ namespace Dso.Agent.Tests.Providers.Azure;
 /// request without a token, secret bundles and item lists with nextLink, and error bodies
 /// {"error":{"code","message","innererror"}}. It counts value reads so that tests can prove polling reads none.
 /// </summary>
+/// <remarks>
+/// Identifiers and nextLinks use the scheme and host of the request, as Key Vault uses the vault's own name, so a
+/// client that reaches the server under a host name (through a proxy) stays on that name. Each change gets the
+/// next second of a clock that starts in 2023, so no two changes share a second.
+/// </remarks>
 internal sealed class KeyVaultTestServer : IAsyncDisposable
 {
     public const string TenantId = "11111111-2222-3333-4444-555555555555";
@@ -25,13 +30,18 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
 
     private static readonly int[] InvalidClientErrorCodes = [7000215];
 
+    // A grace period for clock skew, so that a token the client still holds as valid is never rejected by the server first.
+    private static readonly TimeSpan TokenClockSkew = TimeSpan.FromMinutes(5);
+
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, List<StoredVersion>> _secrets = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<int> _failures = new();
-    private readonly ConcurrentDictionary<string, byte> _issuedTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _issuedTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoredVersion> _frozenListEntries = new(StringComparer.OrdinalIgnoreCase);
     private long _clock = 1_700_000_000;
     private int _valueReads;
     private int _versionListReads;
+    private int _secretListReads;
     private int _tokenRequests;
     private int _requests;
 
@@ -59,9 +69,24 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     /// <summary>How long the server waits before it handles each Key Vault request.</summary>
     public TimeSpan Delay { get; set; }
 
+    /// <summary>
+    /// The resource that the bearer challenge names. The Key Vault client accepts it only when the vault's host
+    /// ends with "." and the resource's host, so a test that reaches the server as kv.vault.test sets https://vault.test.
+    /// </summary>
+    public string ChallengeResource { get; set; } = Resource;
+
+    /// <summary>The expires_in of issued tokens. The server rejects a token 5 minutes after it expires.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromSeconds(3599);
+
+    /// <summary>While set, every Key Vault request (not the token endpoint) fails with this HTTP status.</summary>
+    public int? OutageStatus { get; set; }
+
     public int ValueReads => Volatile.Read(ref _valueReads);
 
     public int VersionListReads => Volatile.Read(ref _versionListReads);
+
+    /// <summary>Pages of GET /secrets served, the list of the whole vault.</summary>
+    public int SecretListReads => Volatile.Read(ref _secretListReads);
 
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
 
@@ -74,9 +99,10 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     /// <summary>Paths of requests the server does not implement, such as an unexpected discovery call.</summary>
     public ConcurrentQueue<string> UnknownRequests { get; } = new();
 
-    public static async Task<KeyVaultTestServer> StartAsync(string directory)
+    /// <param name="hostName">A DNS name the certificate also holds, for clients that reach the server under it.</param>
+    public static async Task<KeyVaultTestServer> StartAsync(string directory, string? hostName = null)
     {
-        using X509Certificate2 certificate = CreateCertificate();
+        using X509Certificate2 certificate = CreateCertificate(hostName);
         string caPemPath = Path.Combine(directory, "kv-ca.pem");
         await File.WriteAllTextAsync(caPemPath, certificate.ExportCertificatePem());
         X509Certificate2 serving = X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
@@ -93,18 +119,39 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     }
 
     /// <summary>Adds a new current version and returns its id.</summary>
-    public string SetSecret(string keyVaultName, string value, bool enabled = true)
+    /// <param name="listed">
+    /// False keeps the secret's entry in GET /secrets as it was before this version. It stands for a vault whose
+    /// list does not follow new versions, because the Key Vault documentation does not promise that it does.
+    /// True makes the entry follow again.
+    /// </param>
+    /// <param name="contentType">The version's contentType, such as text/plain; none when null.</param>
+    public string SetSecret(string keyVaultName, string value, bool enabled = true, bool listed = true, string? contentType = null)
     {
         string version = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         long created = Interlocked.Increment(ref _clock);
         List<StoredVersion> versions = _secrets.GetOrAdd(keyVaultName, _ => []);
         lock (versions)
         {
-            versions.Add(new StoredVersion(version, value, enabled, created));
+            if (!listed && versions.Count > 0)
+            {
+                _frozenListEntries.TryAdd(keyVaultName, versions.MaxBy(stored => stored.Created)!);
+            }
+            else if (listed)
+            {
+                _frozenListEntries.TryRemove(keyVaultName, out _);
+            }
+
+            versions.Add(new StoredVersion(version, value, enabled, created) { ContentType = contentType });
         }
 
         return version;
     }
+
+    /// <summary>Makes the next change carry the time <paramref name="next"/>, in whole seconds, and later changes the seconds after it.</summary>
+    public void SetClock(DateTimeOffset next) => Interlocked.Exchange(ref _clock, next.ToUnixTimeSeconds() - 1);
+
+    /// <summary>Makes every issued token invalid, so that the next Key Vault request needs a new one.</summary>
+    public void RevokeTokens() => _issuedTokens.Clear();
 
     public void SetEnabled(string keyVaultName, string version, bool enabled)
     {
@@ -134,12 +181,16 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static X509Certificate2 CreateCertificate()
+    private static X509Certificate2 CreateCertificate(string? hostName)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=dso Key Vault test server", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
+        if (hostName is not null)
+        {
+            names.AddDnsName(hostName);
+        }
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, critical: true));
@@ -166,9 +217,12 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         }
 
         string? authorization = context.Request.Headers.Authorization;
-        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !_issuedTokens.ContainsKey(authorization["Bearer ".Length..]))
+        if (authorization is null
+            || !authorization.StartsWith("Bearer ", StringComparison.Ordinal)
+            || !_issuedTokens.TryGetValue(authorization["Bearer ".Length..], out DateTimeOffset expiresOn)
+            || expiresOn + TokenClockSkew <= DateTimeOffset.UtcNow)
         {
-            context.Response.Headers.WWWAuthenticate = $"Bearer authorization=\"{BaseUrl}/{TenantId}\", resource=\"{Resource}\"";
+            context.Response.Headers.WWWAuthenticate = $"Bearer authorization=\"{BaseUrl}/{TenantId}\", resource=\"{ChallengeResource}\"";
             await WriteErrorAsync(context, 401, "Unauthorized", "The request carries no valid bearer token.");
             return;
         }
@@ -182,6 +236,12 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         if (Delay > TimeSpan.Zero)
         {
             await Task.Delay(Delay, context.RequestAborted);
+        }
+
+        if (OutageStatus is { } outage)
+        {
+            await WriteErrorAsync(context, outage, outage == 503 ? "ServiceUnavailable" : "InternalServerError", "Injected outage.");
+            return;
         }
 
         if (_failures.TryDequeue(out int status))
@@ -235,12 +295,13 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         }
 
         string token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
-        _issuedTokens[token] = 0;
+        int lifetime = (int)TokenLifetime.TotalSeconds;
+        _issuedTokens[token] = DateTimeOffset.UtcNow + TokenLifetime;
         await context.Response.WriteAsJsonAsync(new Dictionary<string, object>
         {
             ["token_type"] = "Bearer",
-            ["expires_in"] = 3599,
-            ["ext_expires_in"] = 3599,
+            ["expires_in"] = lifetime,
+            ["ext_expires_in"] = lifetime,
             ["access_token"] = token,
         });
     }
@@ -272,7 +333,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _valueReads);
-        var bundle = Item(name, stored);
+        var bundle = Item(VaultBase(context), name, stored);
         bundle["value"] = stored.Value;
         await context.Response.WriteAsJsonAsync(bundle);
     }
@@ -293,48 +354,81 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
             sorted = versions.OrderBy(stored => stored.Version, StringComparer.Ordinal).ToList();
         }
 
-        await WritePageAsync(context, $"/secrets/{name}/versions", sorted, stored => Item(name, stored));
+        await WritePageAsync(context, $"/secrets/{name}/versions", sorted, stored => Item(VaultBase(context), name, stored));
     }
 
+    /// <summary>
+    /// Lists the whole vault as Key Vault's Get Secrets does: each item has the secret's base id (no version),
+    /// the attributes of its current version, and its tags and content type when they are set.
+    /// </summary>
     private async Task ListSecretsAsync(HttpContext context)
     {
+        Interlocked.Increment(ref _secretListReads);
+        string vault = VaultBase(context);
         List<KeyValuePair<string, List<StoredVersion>>> sorted = _secrets.OrderBy(entry => entry.Key, StringComparer.Ordinal).ToList();
         await WritePageAsync(context, "/secrets", sorted, entry =>
         {
             lock (entry.Value)
             {
-                Dictionary<string, object?> item = Item(entry.Key, entry.Value.MaxBy(stored => stored.Created)!);
-                item["id"] = $"{BaseUrl}/secrets/{entry.Key}";
+                StoredVersion current = _frozenListEntries.TryGetValue(entry.Key, out StoredVersion? frozen)
+                    ? frozen
+                    : entry.Value.MaxBy(stored => stored.Created)!;
+                Dictionary<string, object?> item = Item(vault, entry.Key, current);
+                item["id"] = $"{vault}/secrets/{entry.Key}";
                 return item;
             }
         });
     }
 
+    /// <summary>The vault's base URL as the client addressed it, such as https://kv.vault.test:5001.</summary>
+    private static string VaultBase(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}";
+
     /// <summary>Writes one page of a list and builds the items of that page only, not those of the whole vault.</summary>
     private async Task WritePageAsync<T>(HttpContext context, string path, List<T> entries, Func<T, Dictionary<string, object?>> toItem)
     {
         int skip = int.TryParse(context.Request.Query["$skiptoken"], CultureInfo.InvariantCulture, out int token) ? token : 0;
-        int size = int.TryParse(context.Request.Query["maxresults"], CultureInfo.InvariantCulture, out int requested) ? Math.Min(requested, PageSize) : PageSize;
+        int size = PageSize;
+        if (!string.IsNullOrEmpty(context.Request.Query["maxresults"]))
+        {
+            // Key Vault accepts maxresults from 1 to 25.
+            if (!int.TryParse(context.Request.Query["maxresults"], CultureInfo.InvariantCulture, out int requested) || requested is < 1 or > 25)
+            {
+                await WriteErrorAsync(context, 400, "BadParameter", "maxresults must be an integer from 1 to 25.");
+                return;
+            }
+
+            size = Math.Min(requested, PageSize);
+        }
+
         string? nextLink = skip + size < entries.Count
-            ? $"{BaseUrl}{path}?api-version={context.Request.Query["api-version"]}&$skiptoken={skip + size}&maxresults={size}"
+            ? $"{VaultBase(context)}{path}?api-version={context.Request.Query["api-version"]}&$skiptoken={skip + size}&maxresults={size}"
             : null;
         List<Dictionary<string, object?>> items = entries.Skip(skip).Take(size).Select(toItem).ToList();
         await context.Response.WriteAsJsonAsync(new Dictionary<string, object?> { ["value"] = items, ["nextLink"] = nextLink });
     }
 
-    private Dictionary<string, object?> Item(string name, StoredVersion stored) => new()
+    private static Dictionary<string, object?> Item(string vault, string name, StoredVersion stored)
     {
-        ["id"] = $"{BaseUrl}/secrets/{name}/{stored.Version}",
-        ["attributes"] = new Dictionary<string, object>
+        Dictionary<string, object?> item = new()
         {
-            ["enabled"] = stored.Enabled,
-            ["created"] = stored.Created,
-            ["updated"] = stored.Updated ?? stored.Created,
-            ["recoveryLevel"] = "Recoverable+Purgeable",
-            ["recoverableDays"] = 90,
-        },
-        ["tags"] = new Dictionary<string, string>(),
-    };
+            ["id"] = $"{vault}/secrets/{name}/{stored.Version}",
+            ["attributes"] = new Dictionary<string, object>
+            {
+                ["enabled"] = stored.Enabled,
+                ["created"] = stored.Created,
+                ["updated"] = stored.Updated ?? stored.Created,
+                ["recoveryLevel"] = "Recoverable+Purgeable",
+                ["recoverableDays"] = 90,
+            },
+            ["tags"] = new Dictionary<string, string>(),
+        };
+        if (stored.ContentType is not null)
+        {
+            item["contentType"] = stored.ContentType;
+        }
+
+        return item;
+    }
 
     private static async Task WriteErrorAsync(HttpContext context, int status, string code, string message, string? innerCode = null)
     {
@@ -351,5 +445,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
     private sealed record StoredVersion(string Version, string Value, bool Enabled, long Created)
     {
         public long? Updated { get; init; }
+
+        public string? ContentType { get; init; }
     }
 }

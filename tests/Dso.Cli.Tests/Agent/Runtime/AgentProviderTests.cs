@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dso.Agent.Tests.Providers.Aws;
+using Dso.Agent.Tests.Providers.Azure;
 using Dso.Agent.Tests.Providers.HashiCorp;
 using Dso.Cli.Tests.Infrastructure;
 
@@ -77,6 +78,27 @@ public sealed class AgentProviderTests
         await using var provider = new AwsWebIdentityFake();
         await NewVersionRotatesOnlyItsContainerAsync(provider);
         Assert.True(provider.AssumeRoleCalls >= 1);
+    }
+
+    [Fact]
+    public async Task Azure_NewVersion_RotatesOnlyItsContainer()
+    {
+        await using AzureFake provider = await AzureFake.StartAsync();
+        await NewVersionRotatesOnlyItsContainerAsync(provider);
+    }
+
+    [Fact]
+    public async Task Azure_Outage_RotatesNothing_UntilItAnswers()
+    {
+        await using AzureFake provider = await AzureFake.StartAsync();
+        await OutageRotatesNothingAsync(provider, authenticationFailure: false);
+    }
+
+    [Fact]
+    public async Task Azure_RejectedClientSecret_MarksProviderUnhealthy()
+    {
+        await using AzureFake provider = await AzureFake.StartAsync();
+        await OutageRotatesNothingAsync(provider, authenticationFailure: true);
     }
 
     private static async Task NewVersionRotatesOnlyItsContainerAsync(FakeProvider provider)
@@ -253,6 +275,8 @@ public sealed class AgentProviderTests
             Assert.DoesNotContain(secret, log, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, status, StringComparison.Ordinal);
         }
+
+        provider.AssertNoOtherTraffic();
     }
 
     private sealed record Apps(string DatabaseApp, string ApiKeyApp)
@@ -291,6 +315,11 @@ public sealed class AgentProviderTests
 
         /// <summary>Ends the outage or the rejection, with a new version of <paramref name="path"/> in place.</summary>
         public abstract Task RecoverWithNewVersionAsync(string path, string value);
+
+        /// <summary>Fails the test when the agent sent a request anywhere but to this provider's server.</summary>
+        public virtual void AssertNoOtherTraffic()
+        {
+        }
 
         public abstract ValueTask DisposeAsync();
     }
@@ -514,5 +543,124 @@ public sealed class AgentProviderTests
             await _sts.DisposeAsync();
             await _server.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Azure Key Vault and its Microsoft Entra ID token endpoint, reached by the agent as kv.vault.test through a
+    /// tunnel proxy that connects to the fake on 127.0.0.1. The name lets the Key Vault client's default check of
+    /// the challenge resource pass (kv.vault.test ends with .vault.test), and the proxy, set as the agent's only
+    /// route with HTTPS_PROXY and an empty NO_PROXY, rejects and records any request to another host. An outage
+    /// answers 503 to every Key Vault request; a rejected client secret fails the next token request.
+    /// </summary>
+    private sealed class AzureFake : FakeProvider
+    {
+        private const string HostName = "kv.vault.test";
+        private const string ClientSecret = "azure-E2E-client-secret-not-for-logs";
+        private const string OtherClientSecret = "azure-E2E-other-secret-not-for-logs";
+
+        private readonly string _directory;
+        private readonly KeyVaultTestServer _server;
+        private readonly LoopbackTunnelProxy _proxy;
+
+        private AzureFake(string directory, KeyVaultTestServer server)
+        {
+            _directory = directory;
+            _server = server;
+            _proxy = new LoopbackTunnelProxy(HostName, Port);
+        }
+
+        public override string Name => "azure_main";
+
+        public override string ProvidersYaml =>
+            $"  {Name}:\n    type: azure\n    vault_url: {VaultUrl}\n" +
+            $"    tenant_id: {KeyVaultTestServer.TenantId}\n    client_id: {KeyVaultTestServer.ClientId}\n    client_secret: ${{AZURE_E2E_CLIENT_SECRET}}\n" +
+            $"    authority_host: {VaultUrl}\n    disable_instance_discovery: true\n    ca_file: {_server.CaPemPath}\n";
+
+        /// <summary>The client secrets and every access token the fake issued.</summary>
+        public override IReadOnlyList<string> Credentials => [ClientSecret, OtherClientSecret, .. _server.IssuedTokens];
+
+        private int Port => new Uri(_server.BaseUrl).Port;
+
+        private string VaultUrl => $"https://{HostName}:{Port}/";
+
+        public static async Task<AzureFake> StartAsync()
+        {
+            string directory = Directory.CreateTempSubdirectory("dso-e2e-kv-").FullName;
+            KeyVaultTestServer server = await KeyVaultTestServer.StartAsync(directory, HostName);
+            server.ChallengeResource = "https://vault.test";
+            server.AcceptedClientSecret = ClientSecret;
+
+            // Tokens expire quickly so that a rejected client secret shows in the next polls, not after an hour.
+            server.TokenLifetime = TimeSpan.FromSeconds(10);
+            return new AzureFake(directory, server);
+        }
+
+        /// <summary>
+        /// The client secret, and the proxy as the only route for HTTP and HTTPS; AZURE_* variables of the test
+        /// runner are cleared so that they cannot change the credential.
+        /// </summary>
+        public override IReadOnlyDictionary<string, string> Environment(string testRoot) => new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AZURE_E2E_CLIENT_SECRET"] = ClientSecret,
+            ["HTTPS_PROXY"] = _proxy.Url,
+            ["https_proxy"] = _proxy.Url,
+            ["HTTP_PROXY"] = _proxy.Url,
+            ["http_proxy"] = _proxy.Url,
+            ["ALL_PROXY"] = _proxy.Url,
+            ["all_proxy"] = _proxy.Url,
+            ["NO_PROXY"] = "",
+            ["no_proxy"] = "",
+            ["AZURE_TENANT_ID"] = "",
+            ["AZURE_CLIENT_ID"] = "",
+            ["AZURE_CLIENT_SECRET"] = "",
+            ["AZURE_AUTHORITY_HOST"] = "",
+            ["AZURE_REGIONAL_AUTHORITY_NAME"] = "",
+        };
+
+        public override string ExpectedError(bool authenticationFailure) =>
+            authenticationFailure ? "Microsoft Entra ID returned HTTP 401 (invalid_client)" : "returned HTTP 503";
+
+        public override Task PutAsync(string path, string value)
+        {
+            _server.SetSecret(KeyVaultName(path), value);
+            return Task.CompletedTask;
+        }
+
+        public override Task StartOutageAsync()
+        {
+            _server.OutageStatus = 503;
+            return Task.CompletedTask;
+        }
+
+        /// <summary>Rotates the client secret at the token endpoint, as an operator who replaced it in Entra ID without updating the agent.</summary>
+        public override Task RejectCredentialsAsync()
+        {
+            _server.AcceptedClientSecret = OtherClientSecret;
+            return Task.CompletedTask;
+        }
+
+        public override async Task RecoverWithNewVersionAsync(string path, string value)
+        {
+            await PutAsync(path, value);
+            _server.OutageStatus = null;
+            _server.AcceptedClientSecret = ClientSecret;
+        }
+
+        public override void AssertNoOtherTraffic()
+        {
+            Assert.Empty(_proxy.Rejected);
+            Assert.NotEmpty(_proxy.Tunnels);
+            Assert.Empty(_server.UnknownRequests);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await _proxy.DisposeAsync();
+            await _server.DisposeAsync();
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        private static string KeyVaultName(string path) =>
+            Dso.Agent.Providers.Azure.AzureSecretNames.ToKeyVaultName(path, out _) ?? throw new ArgumentException($"The path {path} has no Key Vault name.", nameof(path));
     }
 }
