@@ -170,6 +170,21 @@ public sealed class BootstrapAgentTests
     }
 
     [Fact]
+    public async Task Bootstrap_LaterStepFails_TextReportsNoSuccess()
+    {
+        using var root = new AgentTestRoot();
+        Directory.CreateDirectory(root.SystemdDirectory);
+        root.MakeImmutable(root.SystemdDirectory);
+
+        DsoResult result = await root.BootstrapAsync("--non-interactive");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("undone", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Nothing to change", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"Setting up agent mode failed at file {root.UnitPath}", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bootstrap_FailureAfterExistingConfig_KeepsIt()
     {
         using var root = new AgentTestRoot();
