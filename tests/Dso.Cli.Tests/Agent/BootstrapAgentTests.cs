@@ -55,6 +55,7 @@ public sealed class BootstrapAgentTests
         Assert.Contains("PrivateTmp=yes", unit);
         Assert.Contains("RuntimeDirectory=dso", unit);
         Assert.Contains("RuntimeDirectoryMode=0750", unit);
+        Assert.Contains("RuntimeDirectoryPreserve=yes", unit);
         Assert.Contains($"Group={root.Group}", unit);
         Assert.Contains($"Environment=DSO_CONFIG={root.ConfigPath}", unit);
         Assert.Contains(unit, line => line.StartsWith("After=", StringComparison.Ordinal) && line.Contains("docker.service", StringComparison.Ordinal));

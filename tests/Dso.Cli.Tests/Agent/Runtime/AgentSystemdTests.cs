@@ -14,6 +14,7 @@ public sealed class AgentSystemdTests
 {
     private const string Unit = "dso-agent.service";
     private const string SecretPath = "/run/secrets/dso/db_password";
+    private const string PreservedFile = "/run/dso/secrets/preserved";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
@@ -82,14 +83,16 @@ public sealed class AgentSystemdTests
         Assert.DoesNotContain(value, journalText, StringComparison.Ordinal);
         Assert.DoesNotContain(passphrase, journalText, StringComparison.Ordinal);
 
+        // The default secret-file root, /run/dso/secrets, lies in the unit's RuntimeDirectory=. This file stands for
+        // the secret files there, which must outlive a stop and a restart of the agent.
+        await systemd.ExecOkAsync("sh", "-ec", $"mkdir -p /run/dso/secrets && printf x > {PreservedFile}");
         await systemd.ExecOkAsync("systemctl", "stop", Unit);
 
         Assert.Equal("inactive", await systemd.ShowAsync(Unit, "ActiveState"));
         Assert.Equal("success", await systemd.ShowAsync(Unit, "Result"));
         Assert.Equal("0", await systemd.ShowAsync(Unit, "ExecMainStatus"));
-        Assert.NotEqual(0, (await systemd.ExecAsync("test", "-e", "/run/dso/dso.sock")).ExitCode);
-
-        // systemd also deletes RuntimeDirectory=/run/dso on stop, so only the agent's own line shows that it removed the socket.
+        Assert.False(await FileExistsAsync(systemd, "/run/dso/dso.sock"), "The agent left /run/dso/dso.sock behind when it stopped.");
+        Assert.True(await FileExistsAsync(systemd, PreservedFile), $"{PreservedFile} was deleted when the agent stopped: the unit lacks RuntimeDirectoryPreserve=yes.");
         IReadOnlyList<JsonElement> stopped = await AgentEntriesAsync(systemd, mainPid);
         Assert.Contains(stopped, entry => Message(entry).Contains("socket file was removed", StringComparison.Ordinal));
         Assert.Equal(value, await AgentScenario.ReadFileAsync(app, SecretPath));
@@ -110,7 +113,11 @@ public sealed class AgentSystemdTests
             return (done, $"ActiveState={state} MainPID={restartedPid} NRestarts={count} (before the kill: MainPID={startedPid} NRestarts={restarts})");
         }, Timeout, "systemd restarts the agent after SIGKILL");
         Assert.Equal(restartedPid, await StatusPidAsync(systemd));
+        Assert.True(await FileExistsAsync(systemd, PreservedFile), $"{PreservedFile} was deleted when systemd restarted the agent.");
     }
+
+    private static async Task<bool> FileExistsAsync(SystemdContainer systemd, string path) =>
+        (await systemd.ExecAsync("test", "-e", path)).ExitCode == 0;
 
     private static async Task<int> MainPidAsync(SystemdContainer systemd) =>
         int.Parse(await systemd.ShowAsync(Unit, "MainPID"), CultureInfo.InvariantCulture);
