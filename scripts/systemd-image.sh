@@ -56,10 +56,18 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 work=$(mktemp -d /var/tmp/dso-systemd-image.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# debootstrap mounts /proc and /sys inside the root file system while it installs, and may leave them behind
+# when it is interrupted. The cleanup unmounts them first and keeps rm on one file system.
+cleanup() {
+  awk -v prefix="$work/" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mount; do
+    umount "$mount" || umount -l "$mount" || true
+  done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
 rootfs="$work/rootfs"
 
-log "Building a $suite root file system with systemd from $mirror (debootstrap, about 1-3 minutes)"
+log "Building a $suite root file system with systemd from $mirror (debootstrap, about 1-2 minutes)"
 started=$SECONDS
 if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1; then
   tail -n 20 "$work/debootstrap.log" >&2
@@ -81,8 +89,8 @@ done
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* \
   "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
 
-# docker import (Docker 20.10) accepts no STOPSIGNAL change, so a one-line build adds it to the imported image.
-# On SIGRTMIN+3 systemd shuts down in order (systemd(1)). container=docker tells systemd that it runs in a container.
+# docker import (Docker 20.10) accepts no STOPSIGNAL change, so a short docker build adds it to the imported image.
+# On SIGRTMIN+3 systemd shuts down in order (systemd(1)). With container=docker, systemd detects that it runs in a container.
 tar -C "$rootfs" -c . | docker import --change 'ENV container=docker' - "$image-rootfs" >/dev/null
 mkdir "$work/context"
 cat >"$work/context/Dockerfile" <<DOCKERFILE
