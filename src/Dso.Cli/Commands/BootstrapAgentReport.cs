@@ -29,7 +29,7 @@ internal static class BootstrapAgentReport
         {
             output.WriteLine("Dry run: nothing was changed.");
         }
-        else if (!changed)
+        else if (!changed && !outcomes.Any(outcome => outcome.Result == StepResult.Failed))
         {
             output.WriteLine("Nothing to change: agent mode is already set up.");
         }

@@ -55,6 +55,7 @@ public sealed class BootstrapAgentTests
         Assert.Contains("PrivateTmp=yes", unit);
         Assert.Contains("RuntimeDirectory=dso", unit);
         Assert.Contains("RuntimeDirectoryMode=0750", unit);
+        Assert.Contains("RuntimeDirectoryPreserve=yes", unit);
         Assert.Contains($"Group={root.Group}", unit);
         Assert.Contains($"Environment=DSO_CONFIG={root.ConfigPath}", unit);
         Assert.Contains(unit, line => line.StartsWith("After=", StringComparison.Ordinal) && line.Contains("docker.service", StringComparison.Ordinal));
@@ -167,6 +168,21 @@ public sealed class BootstrapAgentTests
         Assert.Equal("kept", results[root.SystemdDirectory]);
         Assert.Equal("failed", results[root.UnitPath]);
         Assert.Equal("not_run", results["dso-agent.service"]);
+    }
+
+    [Fact]
+    public async Task Bootstrap_LaterStepFails_TextReportsNoSuccess()
+    {
+        using var root = new AgentTestRoot();
+        Directory.CreateDirectory(root.SystemdDirectory);
+        root.MakeImmutable(root.SystemdDirectory);
+
+        DsoResult result = await root.BootstrapAsync("--non-interactive");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("undone", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Nothing to change", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"Setting up agent mode failed at file {root.UnitPath}", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,6 +55,9 @@ internal static class SystemdUnit
             unit.Append("SupplementaryGroups=docker\n");
         }
 
+        // RuntimeDirectoryPreserve=yes: the default secret-file root, /run/dso/secrets, lies in the runtime directory,
+        // which systemd otherwise deletes whenever the service stops or restarts (systemd.exec(5)). That would delete
+        // the files that running containers bind-mount from it.
         unit.Append($"""
             NoNewPrivileges=yes
             ProtectSystem=strict
@@ -63,6 +66,7 @@ internal static class SystemdUnit
             PrivateTmp=yes
             RuntimeDirectory={Path.GetFileName(RuntimeDirectory)}
             RuntimeDirectoryMode=0750
+            RuntimeDirectoryPreserve=yes
 
             [Install]
             WantedBy=multi-user.target
