@@ -4,6 +4,7 @@ using Dso.Agent.Journal;
 using Dso.Agent.Locks;
 using Dso.Agent.Providers;
 using Dso.Agent.Storage;
+using Dso.Core;
 using Dso.Docker.Engine;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,9 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
     private AgentInstanceLock? _instance;
     private RotationJournal? _journal;
     private Task? _run;
+
+    /// <summary>The error that ended the loop, or null while it runs or after a normal stop.</summary>
+    private Exception? _failure;
 
     public AgentService(AgentStartup startup, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
@@ -58,11 +62,15 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Coordinator.Ready += (_, _) => ready.TrySetResult();
         _run = Task.Run(() => RunAsync(Coordinator), CancellationToken.None);
-        Task first = await Task.WhenAny(ready.Task, _run).WaitAsync(cancellationToken);
-        if (first == _run)
+
+        // A loop that fails before it is ready stops the host, which cancels this start: report why it failed.
+        await Task.WhenAny(ready.Task, _run, Task.Delay(Timeout.Infinite, cancellationToken));
+        if (Volatile.Read(ref _failure) is { } failure)
         {
-            await _run;
+            throw new DsoException($"The agent stopped: {Describe(failure)}", failure);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -138,11 +146,31 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            LogCrashed(error.Message);
+            // Recorded before the host is stopped, so that a start still waiting sees it.
+            Volatile.Write(ref _failure, error);
+            string reason = Describe(error);
+            LogCrashed(reason);
             Environment.ExitCode = 1;
             _lifetime.StopApplication();
-            throw;
         }
+    }
+
+    /// <summary>
+    /// The reason of a loop failure for the log and the exit message. Provider calls handle their own errors, so a
+    /// failed HTTP connection here is one to the Docker engine.
+    /// </summary>
+    private string Describe(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is HttpRequestException or System.Net.Sockets.SocketException)
+            {
+                return $"the Docker engine at {DockerEngine.HostOf(_startup.Environment)} did not answer ({current.Message}). " +
+                    "Check that dockerd runs ('systemctl status docker') and that DOCKER_HOST in the agent's environment, if set, names its socket.";
+            }
+        }
+
+        return error.Message;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]

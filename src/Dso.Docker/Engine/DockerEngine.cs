@@ -8,7 +8,10 @@ internal static class DockerEngine
     public static DockerClient CreateClient(Func<string, string?> environment)
     {
         AotGenericRoots.Keep();
-        string host = environment("DOCKER_HOST") is { Length: > 0 } configured ? configured : "unix:///var/run/docker.sock";
-        return new DockerClientConfiguration(new Uri(host)).CreateClient();
+        return new DockerClientConfiguration(new Uri(HostOf(environment))).CreateClient();
     }
+
+    /// <summary>The engine's address: DOCKER_HOST, else the default unix socket.</summary>
+    public static string HostOf(Func<string, string?> environment) =>
+        environment("DOCKER_HOST") is { Length: > 0 } configured ? configured : "unix:///var/run/docker.sock";
 }

@@ -83,6 +83,23 @@ public sealed class AgentFaultTests
     }
 
     [Fact]
+    public async Task DockerUnreachable_ExitsNamingEngine()
+    {
+        await using AgentScenario scenario = await AgentScenario.CreateAsync();
+        await scenario.SetSecretAsync("db_password", "first");
+        scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling"));
+        string socket = Path.Combine(scenario.Home.Root, "no-engine.sock");
+
+        AgentProcess agent = scenario.StartAgent(new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{socket}" });
+        int exitCode = await agent.WaitForExitAsync(Timeout);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"dso: The agent stopped: the Docker engine at unix://{socket} did not answer", agent.Log, StringComparison.Ordinal);
+        Assert.Contains("DOCKER_HOST", agent.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected error", agent.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SecretNotFetched_TargetShowsWaiting()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
