@@ -18,6 +18,9 @@ namespace Dso.Agent.Runtime;
 /// </summary>
 internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 {
+    // The reason NeedsRotationAsync returns when a value cannot reach the container, such as a NUL byte in an environment variable.
+    private const string Undeliverable = "undeliverable";
+
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromSeconds(5);
@@ -342,7 +345,7 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         {
             lock (_statusGate)
             {
-                state.State = "current";
+                state.State = "unchecked";
                 state.LastError = null;
             }
         }
@@ -353,6 +356,12 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         }
 
         (bool needed, string reason) = await NeedsRotationAsync(container, values, cancellationToken);
+        if (!needed && reason == Undeliverable)
+        {
+            // NeedsRotationAsync set the state to failed with the reason, and it stays failed until the value changes.
+            return DateTimeOffset.MaxValue;
+        }
+
         if (!needed)
         {
             lock (_statusGate)
@@ -483,7 +492,7 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
                 state.State = "failed";
             }
 
-            return (false, "");
+            return (false, Undeliverable);
         }
 
         bool environmentCurrent = SecretDelivery.HasEnvironment(inspect, environment, out string? environmentProblem);
@@ -644,7 +653,8 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
 
         public int Failures { get; set; }
 
-        public string State { get; set; } = "current";
+        // Unchecked until the first comparison, so that a status taken during it does not claim current.
+        public string State { get; set; } = "unchecked";
 
         public string? LastError { get; set; }
     }

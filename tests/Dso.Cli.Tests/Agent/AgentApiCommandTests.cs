@@ -213,6 +213,18 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
         Assert.Empty(_server.Control.RotateCalls);
     }
 
+    [Theory]
+    [InlineData("25d")]
+    [InlineData("50d")]
+    public async Task Rotate_TimeoutBeyondTimers_Rejected(string value)
+    {
+        DsoResult result = await DsoCli.RunAsync(_home, ["rotate", "db_password", "--timeout", value]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"--timeout must be at most 24d, not \"{value}\".", result.StandardError, StringComparison.Ordinal);
+        Assert.Empty(_server.Control.RotateCalls);
+    }
+
     [Fact]
     public async Task Rotate_UnknownSecret_PrintsAgentError()
     {

@@ -35,12 +35,11 @@ internal static class AwsCredentialChain
     private static AWSCredentials Resolve(
         string? profile, Func<string, string?> environment, AwsStsSettings sts, Lazy<DefaultAWSCredentialsIdentityResolver> resolver)
     {
-        var files = new SharedCredentialsFile(CredentialsFilePath(environment));
         if (profile is not null)
         {
-            return FromProfile(profile, files, environment, sts, [])
+            return ReadingSharedFiles(environment, sts, files => FromProfile(profile, files, environment, sts, [])
                 ?? throw new AmazonClientException(
-                    $"profile {profile} was not found in {files.FilePath} or {files.ConfigFilePath}, or it holds no usable credentials");
+                    $"profile {profile} was not found in {files.FilePath} or {files.ConfigFilePath}, or it holds no usable credentials"));
         }
 
         if (FromEnvironment(environment) is { } fromEnvironment)
@@ -49,7 +48,7 @@ internal static class AwsCredentialChain
         }
 
         string defaultProfile = environment("AWS_PROFILE") is { Length: > 0 } named ? named : SharedCredentialsFile.DefaultProfileName;
-        if (FromProfile(defaultProfile, files, environment, sts, []) is { } fromProfile)
+        if (ReadingSharedFiles(environment, sts, files => FromProfile(defaultProfile, files, environment, sts, [])) is { } fromProfile)
         {
             return fromProfile;
         }
@@ -62,6 +61,38 @@ internal static class AwsCredentialChain
         // Container and instance credentials. The SDK reads their settings (AWS_CONTAINER_CREDENTIALS_*,
         // AWS_EC2_METADATA_DISABLED) from the process environment.
         return resolver.Value.ResolveIdentity(clientConfig: null);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on the shared credentials and config files, and turns a file that cannot be read
+    /// or parsed into a <see cref="ProviderException"/> that names both files.
+    /// </summary>
+    private static T ReadingSharedFiles<T>(Func<string, string?> environment, AwsStsSettings sts, Func<SharedCredentialsFile, T> read)
+    {
+        string credentialsFile = CredentialsFilePath(environment);
+        try
+        {
+            return read(new SharedCredentialsFile(credentialsFile));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // The SDK's exception is neither quoted nor kept as the inner exception, because its message can quote a line of the file, and so a key.
+            string problem = error switch
+            {
+                UnauthorizedAccessException => "one of them may not be read by the agent's user (permission denied)",
+                InvalidDataException => "one of them is not in the INI format of the AWS shared files",
+                _ => "one of them could not be read",
+            };
+            string configFile = Environment.GetEnvironmentVariable("AWS_CONFIG_FILE") is { Length: > 0 } path
+                ? path
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "config");
+            throw new ProviderException(
+                sts.Provider,
+                ProviderErrorKind.Unauthenticated,
+                $"Provider {sts.Provider}: the AWS shared credentials file {credentialsFile} and config file {configFile} could not be used: {problem}. "
+                + "Check that both files are readable by the agent's user and hold [NAME] or [profile NAME] sections of key = value lines, "
+                + "or point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at other files.");
+        }
     }
 
     private static AWSCredentials? FromEnvironment(Func<string, string?> environment)
@@ -170,7 +201,14 @@ internal static class AwsCredentialChain
                 case "EC2INSTANCEMETADATA":
                     return InstanceRole(sts, location);
                 case "ECSCONTAINER":
-                    return new GenericContainerCredentials();
+                    // The SDK's constructor throws an ArgumentException that names neither the profile nor the variables.
+                    return ContainerCredentialsConfigured()
+                        ? new GenericContainerCredentials()
+                        : throw Unusable(
+                            sts,
+                            location,
+                            "sets credential_source = EcsContainer, but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set in the agent's environment",
+                            "Run the agent in an ECS task with a task role, set one of the two variables, or use another credential_source.");
                 default:
                     throw Unusable(
                         sts,
@@ -229,7 +267,7 @@ internal static class AwsCredentialChain
         {
             return new InstanceProfileAWSCredentials();
         }
-        catch (Exception error) when (error is AmazonClientException or InvalidOperationException or HttpRequestException)
+        catch (Exception error) when (error is AmazonClientException or AmazonServiceException or InvalidOperationException or HttpRequestException)
         {
             // Unavailable, so that it is retried: the metadata service may answer on the next poll.
             throw new ProviderException(
@@ -240,6 +278,11 @@ internal static class AwsCredentialChain
                 error);
         }
     }
+
+    // The SDK reads these from the process environment, not from the agent's environment function.
+    private static bool ContainerCredentialsConfigured() =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
+        || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
 
     private static ProviderException Unusable(AwsStsSettings sts, string location, string problem, string action) =>
         new(sts.Provider, ProviderErrorKind.Unauthenticated, $"Provider {sts.Provider}: {location} {problem}. {action}");

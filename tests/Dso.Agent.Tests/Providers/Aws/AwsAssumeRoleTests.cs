@@ -429,6 +429,25 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FetchAsync_MalformedCredentialsFile_NamesFileWithoutItsKeys()
+    {
+        WriteCredentialsFile($"""
+            [base
+            aws_access_key_id = {SourceAccessKey}
+            aws_secret_access_key = {SourceSecretKey}
+            """);
+        await using AwsSecretsManagerProvider provider = CreateProvider(profile: "base");
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Unauthenticated, error.Kind);
+        Assert.Contains($"Provider aws_main: the AWS shared credentials file {CredentialsFile} and config file ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not in the INI format", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(SourceSecretKey, error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(_secretsManager.Requests);
+    }
+
+    [Fact]
     public async Task FetchAsync_EnvironmentSource_SignsWithItsKeys()
     {
         _sts.AddSourceCredentials(SourceAccessKey, SourceSecretKey);

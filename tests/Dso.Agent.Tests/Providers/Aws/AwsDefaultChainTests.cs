@@ -163,6 +163,29 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FetchAsync_ContainerSourceWithoutVariables_NamesProfile()
+    {
+        ProviderException error = await FetchWithRoleProfileFailsAsync("EcsContainer");
+
+        Assert.Equal(ProviderErrorKind.Unauthenticated, error.Kind);
+        Assert.Contains("profile reader in ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "sets credential_source = EcsContainer, but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set",
+            error.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FetchAsync_InstanceSourceMetadataDisabled_NamesProfile()
+    {
+        ProviderException error = await FetchWithRoleProfileFailsAsync("Ec2InstanceMetadata");
+
+        Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
+        Assert.Contains("profile reader in ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sets credential_source = Ec2InstanceMetadata, but the instance metadata service gave no role", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FetchAsync_NoCredentialsAnywhere_Unauthenticated()
     {
         _server.PutString("db/password", "value");
@@ -206,6 +229,31 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         Assert.All(logs.Lines, line => Assert.DoesNotContain(secretKey, line, StringComparison.Ordinal));
         Assert.All(logs.Lines, line => Assert.DoesNotContain(token, line, StringComparison.Ordinal));
         return (Encoding.UTF8.GetString(payload.Value), Assert.Single(sts.Requests));
+    }
+
+    // A profile that assumes RoleArn with the credentials of credential_source, when that source has none; returns the error of the fetch.
+    private async Task<ProviderException> FetchWithRoleProfileFailsAsync(string credentialSource)
+    {
+        await using var sts = new FakeSts(_server);
+        _server.PutString("db/password", "role-value");
+        string credentialsFile = Path.Combine(_directory, "credentials");
+        File.WriteAllText(credentialsFile, $"[reader]\nrole_arn = {RoleArn}\ncredential_source = {credentialSource}\n");
+        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", credentialsFile);
+        var config = new AwsProviderConfig
+        {
+            Name = "aws_main",
+            Region = FakeSecretsManager.Region,
+            Endpoint = _server.Endpoint,
+            StsEndpoint = sts.Endpoint,
+            Profile = "reader",
+        };
+        var context = new ProviderContext(TimeProvider.System, new CapturingLoggerFactory(), Environment.GetEnvironmentVariable);
+
+        await using ISecretProvider provider = ProviderFactory.Create(config, context);
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+        Assert.Empty(sts.Requests);
+        Assert.Empty(_server.Requests);
+        return error;
     }
 
     // Serves the container credentials endpoint: GET with the authorization token, JSON credentials back.

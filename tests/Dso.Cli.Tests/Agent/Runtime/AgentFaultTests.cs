@@ -133,6 +133,29 @@ public sealed class AgentFaultTests
         Assert.Equal(JsonValueKind.Null, current.GetProperty("last_error").ValueKind);
     }
 
+    [Fact]
+    public async Task UndeliverableSecret_TargetShowsFailed()
+    {
+        await using AgentScenario scenario = await AgentScenario.CreateAsync();
+        await scenario.SetSecretAsync("db_password", "a\0b");
+        scenario.WriteConfig(AgentScenario.Secret("db_password", "restart", inject: AgentScenario.AsEnvironment("DB_PASSWORD")));
+        await scenario.RunContainerAsync($"dso-{scenario.Label}-app");
+        AgentProcess agent = scenario.StartAgent();
+        await agent.WaitUntilStartedAsync();
+
+        JsonElement target = default;
+        await Poll.UntilAsync(async () =>
+        {
+            target = await TargetStatusAsync(scenario);
+            return (target.GetProperty("last_error").ValueKind == JsonValueKind.String, target.ToString());
+        }, Timeout, "the target reports that the value cannot be delivered");
+        await agent.WaitForLogAsync("cannot receive its secrets", Timeout);
+        target = await TargetStatusAsync(scenario);
+
+        Assert.Equal("failed", target.GetProperty("state").GetString());
+        Assert.Contains("contains a NUL byte", target.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+    }
+
     private static async Task<JsonElement> TargetStatusAsync(AgentScenario scenario)
     {
         DsoResult status = await DsoCli.RunOkAsync(scenario.Home, ["--config", scenario.ConfigPath, "status", "--json"]);
