@@ -240,25 +240,32 @@ internal static partial class AgentConfigLoader
             }
         }
 
-        Uri? endpoint = mapping["endpoint"] is { } endpointNode ? reader.Url(endpointNode, mapping.PathOf("endpoint")) : null;
+        Uri? endpoint = AwsEndpoint(reader, mapping, "endpoint", "https://secretsmanager.eu-central-1.amazonaws.com", "Secrets Manager returns secret values");
         string? profile = mapping["profile"] is { } profileNode ? reader.String(profileNode, mapping.PathOf("profile")) : null;
-
-        Uri? stsEndpoint = null;
-        if (mapping["sts_endpoint"] is { } stsNode && reader.Url(stsNode, mapping.PathOf("sts_endpoint")) is { } stsUrl)
-        {
-            if (AwsProviderConfig.IsAllowedStsEndpoint(stsUrl.OriginalString, out Uri? allowed))
-            {
-                stsEndpoint = allowed;
-            }
-            else
-            {
-                reader.Error(stsNode, mapping.PathOf("sts_endpoint"), $"must be an https URL such as https://sts.eu-central-1.amazonaws.com (http only on 127.0.0.1 or localhost) without user information, not \"{stsUrl.OriginalString}\", because STS returns credentials.");
-            }
-        }
+        Uri? stsEndpoint = AwsEndpoint(reader, mapping, "sts_endpoint", "https://sts.eu-central-1.amazonaws.com", "STS returns credentials");
 
         // Without region: the provider takes AWS_REGION, then AWS_DEFAULT_REGION, from the agent's environment.
-        bool invalid = mapping["region"] is not null && region is null || mapping["sts_endpoint"] is not null && stsEndpoint is null;
+        bool invalid = mapping["region"] is not null && region is null
+            || mapping["endpoint"] is not null && endpoint is null
+            || mapping["sts_endpoint"] is not null && stsEndpoint is null;
         return invalid ? null : new AwsProviderConfig { Name = name, Region = region, Endpoint = endpoint, Profile = profile, StsEndpoint = stsEndpoint };
+    }
+
+    /// <summary>Reads an AWS endpoint: https, or http only on a loopback address, because <paramref name="reason"/>.</summary>
+    private static Uri? AwsEndpoint(ConfigReader reader, ConfigMapping mapping, string key, string example, string reason)
+    {
+        if (mapping[key] is not { } node || reader.Url(node, mapping.PathOf(key), example: example) is not { } url)
+        {
+            return null;
+        }
+
+        if (AwsProviderConfig.IsAllowedEndpoint(url.OriginalString, out Uri? allowed))
+        {
+            return allowed;
+        }
+
+        reader.Error(node, mapping.PathOf(key), $"must be an https URL such as {example} (http only on a loopback address or localhost), not \"{url.OriginalString}\", because {reason}.");
+        return null;
     }
 
     private static AzureProviderConfig? ReadAzureProvider(ConfigReader reader, string name, ConfigMapping mapping)

@@ -26,10 +26,11 @@ internal sealed record AwsProviderConfig : ProviderConfig
     public Uri? StsEndpoint { get; init; }
 
     /// <summary>
-    /// Checks an STS endpoint: an https URL, or an http URL on 127.0.0.1, [::1] or localhost, without user
-    /// information. STS returns credentials, so they may cross the network only encrypted.
+    /// Checks a Secrets Manager or STS endpoint: an https URL, or an http URL on a loopback address
+    /// (127.0.0.0/8, [::1]) or localhost, without user information. Both return secrets or credentials, so these
+    /// may cross the network only encrypted.
     /// </summary>
-    public static bool IsAllowedStsEndpoint(string value, [NotNullWhen(true)] out Uri? endpoint)
+    public static bool IsAllowedEndpoint(string value, [NotNullWhen(true)] out Uri? endpoint)
     {
         endpoint = null;
         if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.Host.Length == 0 || uri.UserInfo.Length > 0)

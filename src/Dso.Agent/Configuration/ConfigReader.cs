@@ -230,8 +230,11 @@ internal sealed class ConfigReader
         return value;
     }
 
-    /// <summary>Reads an absolute http or https URL.</summary>
-    public Uri? Url(YamlNode node, string keyPath, bool httpsOnly = false)
+    /// <summary>
+    /// Reads an absolute http or https URL without user information (a password in a URL would end up in logs),
+    /// and reports a bad value with <paramref name="example"/>. The value is quoted with any user information hidden.
+    /// </summary>
+    public Uri? Url(YamlNode node, string keyPath, bool httpsOnly = false, string example = "https://vault.example.com:8200")
     {
         string? value = String(node, keyPath);
         if (value is null)
@@ -244,11 +247,27 @@ internal sealed class ConfigReader
             && uri.Host.Length > 0;
         if (!valid)
         {
-            Error(node, keyPath, $"must be an absolute {(httpsOnly ? "https" : "http or https")} URL such as {(httpsOnly ? "https://my-vault.vault.azure.net/" : "https://vault.example.com:8200")}, not \"{value}\".");
+            Error(node, keyPath, $"must be an absolute {(httpsOnly ? "https" : "http or https")} URL such as {example}, not \"{WithoutUserInfo(value)}\".");
+            return null;
+        }
+
+        if (uri!.UserInfo.Length > 0)
+        {
+            Error(node, keyPath, $"must not contain user information (\"{WithoutUserInfo(value)}\"): credentials belong in the provider's own settings, not in a URL that is logged.");
             return null;
         }
 
         return uri;
+    }
+
+    /// <summary>Returns a URL with any user information replaced by "***", for messages.</summary>
+    public static string WithoutUserInfo(string url)
+    {
+        int scheme = url.IndexOf("://", StringComparison.Ordinal);
+        int start = scheme < 0 ? 0 : scheme + 3;
+        int end = url.IndexOfAny(['/', '?', '#'], start);
+        int at = url.LastIndexOf('@', end < 0 ? url.Length - 1 : end - 1);
+        return at < start ? url : string.Concat(url.AsSpan(0, start), "***", url.AsSpan(at));
     }
 
     /// <summary>Reads host:port with an IP address (IPv6 in brackets) and a port from 1 to 65535.</summary>

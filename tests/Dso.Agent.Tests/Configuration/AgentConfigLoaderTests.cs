@@ -61,9 +61,12 @@ public sealed class AgentConfigLoaderTests
         { Vault(VaultAuth + "    ca_file: ca.crt\n"), $"{File}:9: providers.v.ca_file: must be an absolute path" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n    region: US-EAST-1\n", $"{File}:5: providers.a.region: must be an AWS region code such as us-east-1" },
         { "mode: agent\nproviders:\n  a:\n    type: aws\n    region: us-east-1\n    endpoint: localhost\n", $"{File}:6: providers.a.endpoint: must be an absolute http or https URL" },
-        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: http://sts.internal.example:8080/\n", $"{File}:5: providers.a.sts_endpoint: must be an https URL such as https://sts.eu-central-1.amazonaws.com (http only on 127.0.0.1 or localhost)" },
-        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: https://user:pw@sts.example/\n", $"{File}:5: providers.a.sts_endpoint: must be an https URL" },
-        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: sts.example\n", $"{File}:5: providers.a.sts_endpoint: must be an absolute http or https URL" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: http://sts.internal.example:8080/\n", $"{File}:5: providers.a.sts_endpoint: must be an https URL such as https://sts.eu-central-1.amazonaws.com (http only on a loopback address or localhost)" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: https://user:pw@sts.example/\n", $"{File}:5: providers.a.sts_endpoint: must not contain user information (\"https://***@sts.example/\")" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    sts_endpoint: sts.example\n", $"{File}:5: providers.a.sts_endpoint: must be an absolute http or https URL such as https://sts.eu-central-1.amazonaws.com" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    endpoint: http://10.0.0.1:8080/\n", $"{File}:5: providers.a.endpoint: must be an https URL such as https://secretsmanager.eu-central-1.amazonaws.com (http only on a loopback address or localhost)" },
+        { "mode: agent\nproviders:\n  a:\n    type: aws\n    endpoint: http://user:pw@127.0.0.1:8080/\n", $"{File}:5: providers.a.endpoint: must not contain user information (\"http://***@127.0.0.1:8080/\")" },
+        { "mode: agent\nproviders:\n  v:\n    type: vault\n    address: https://root:hunter2@vault.example:8200\n", $"{File}:5: providers.v.address: must not contain user information (\"https://***@vault.example:8200\")" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: https://v.vault.azure.net/\n    tenant_id: t\n    client_id: c\n", $"{File}:3: providers.z.client_secret: is required" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: https://v.vault.azure.net/\n    managed_identity: true\n    client_secret: s\n", $"{File}:7: providers.z.client_secret: does not apply with managed_identity: true" },
         { "mode: agent\nproviders:\n  z:\n    type: azure\n    vault_url: http://v.vault.azure.net/\n    managed_identity: true\n", $"{File}:5: providers.z.vault_url: must be an absolute https URL" },
@@ -134,6 +137,19 @@ public sealed class AgentConfigLoaderTests
         var exception = Assert.Throws<AgentConfigException>(() => Parse(yaml));
 
         Assert.Contains(exception.Errors, error => error.StartsWith(expectedMessage, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("address: https://root:hunter2@vault.example:8200")]
+    [InlineData("address: ftp://root:hunter2@vault.example/")]
+    public void Parse_UrlWithPassword_NeverQuotesIt(string line)
+    {
+        string yaml = $"mode: agent\nproviders:\n  v:\n    type: vault\n    {line}\n";
+
+        var exception = Assert.Throws<AgentConfigException>(() => Parse(yaml));
+
+        Assert.Contains(exception.Errors, error => error.Contains("providers.v.address", StringComparison.Ordinal));
+        Assert.DoesNotContain("hunter2", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -281,12 +281,12 @@ internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
             return null;
         }
 
-        return AwsProviderConfig.IsAllowedStsEndpoint(value, out Uri? endpoint)
+        return AwsProviderConfig.IsAllowedEndpoint(value, out Uri? endpoint)
             ? endpoint
             : throw new ProviderException(
                 Name,
                 ProviderErrorKind.Invalid,
-                $"Provider {Name}: AWS_ENDPOINT_URL_STS \"{value}\" in the agent's environment is not an https URL (or an http URL on 127.0.0.1 or localhost). Correct it, or set sts_endpoint in providers.{Name} in dso.yaml.");
+                $"Provider {Name}: AWS_ENDPOINT_URL_STS \"{ConfigReader.WithoutUserInfo(value)}\" in the agent's environment is not an https URL without user information (http only on a loopback address or localhost). Correct it, or set sts_endpoint in providers.{Name} in dso.yaml.");
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
