@@ -378,13 +378,18 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
         RotationPlan plan = RotationPlan.For(container);
         lock (_statusGate)
         {
-            if (state.Pending != expected)
+            bool sameChange = state.Pending == expected;
+            if (!sameChange)
             {
                 state.Pending = expected;
                 state.LastChange = now;
             }
 
-            state.State = "pending";
+            // A failed rotation that waits for its retry stays "failed" until the retry runs or the values move again.
+            if (!(sameChange && state.State == "failed" && state.RetryAt > now))
+            {
+                state.State = "pending";
+            }
         }
 
         DateTimeOffset due = Max(state.LastChange + plan.Debounce, state.LastRotation + plan.Cooldown, state.RetryAt);

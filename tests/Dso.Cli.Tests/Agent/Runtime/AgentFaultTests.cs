@@ -113,7 +113,7 @@ public sealed class AgentFaultTests
         JsonElement waiting = default;
         await Poll.UntilAsync(async () =>
         {
-            waiting = await TargetStatusAsync(scenario);
+            waiting = await scenario.TargetStatusAsync();
             return (waiting.GetProperty("state").GetString() == "waiting", waiting.ToString());
         }, Timeout, "the target waits for the secret's first value");
         Assert.StartsWith("secret db_password has no value yet", waiting.GetProperty("last_error").GetString(), StringComparison.Ordinal);
@@ -127,7 +127,7 @@ public sealed class AgentFaultTests
         JsonElement current = default;
         await Poll.UntilAsync(async () =>
         {
-            current = await TargetStatusAsync(scenario);
+            current = await scenario.TargetStatusAsync();
             return (current.GetProperty("state").GetString() == "current", current.ToString());
         }, Timeout, "the target is current");
         Assert.Equal(JsonValueKind.Null, current.GetProperty("last_error").ValueKind);
@@ -146,20 +146,13 @@ public sealed class AgentFaultTests
         JsonElement target = default;
         await Poll.UntilAsync(async () =>
         {
-            target = await TargetStatusAsync(scenario);
+            target = await scenario.TargetStatusAsync();
             return (target.GetProperty("last_error").ValueKind == JsonValueKind.String, target.ToString());
         }, Timeout, "the target reports that the value cannot be delivered");
         await agent.WaitForLogAsync("cannot receive its secrets", Timeout);
-        target = await TargetStatusAsync(scenario);
+        target = await scenario.TargetStatusAsync();
 
         Assert.Equal("failed", target.GetProperty("state").GetString());
         Assert.Contains("contains a NUL byte", target.GetProperty("last_error").GetString(), StringComparison.Ordinal);
-    }
-
-    private static async Task<JsonElement> TargetStatusAsync(AgentScenario scenario)
-    {
-        DsoResult status = await DsoCli.RunOkAsync(scenario.Home, ["--config", scenario.ConfigPath, "status", "--json"]);
-        JsonElement targets = JsonDocument.Parse(status.StandardOutput).RootElement.GetProperty("targets");
-        return targets.GetArrayLength() == 1 ? targets[0].Clone() : JsonDocument.Parse("{\"state\":\"none\"}").RootElement.Clone();
     }
 }

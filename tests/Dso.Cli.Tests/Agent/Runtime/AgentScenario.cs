@@ -140,6 +140,14 @@ public sealed class AgentScenario : IAsyncDisposable
         return document.RootElement.GetProperty("rotations").EnumerateArray().Select(record => record.Clone()).ToList();
     }
 
+    /// <summary>The one target of <c>dso status --json</c>, or {"state":"none"} while the agent lists none or several.</summary>
+    public async Task<JsonElement> TargetStatusAsync()
+    {
+        DsoResult status = await DsoCli.RunOkAsync(Home, ["--config", ConfigPath, "status", "--json"]);
+        JsonElement targets = JsonDocument.Parse(status.StandardOutput).RootElement.GetProperty("targets");
+        return targets.GetArrayLength() == 1 ? targets[0].Clone() : JsonDocument.Parse("{\"state\":\"none\"}").RootElement.Clone();
+    }
+
     public static string StepOf(JsonElement record) => record.GetProperty("step").GetString()!;
 
     public string DescribeJournal() =>

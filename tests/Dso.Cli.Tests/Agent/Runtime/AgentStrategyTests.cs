@@ -139,6 +139,15 @@ public sealed class AgentStrategyTests
         Assert.Equal("RolledBack", AgentScenario.StepOf(failed));
         Assert.Contains("unhealthy", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
 
+        // Until the retry, several passes of the loop must leave the target failed, with the reason.
+        for (int check = 0; check < 3; check++)
+        {
+            JsonElement target = await scenario.TargetStatusAsync();
+            Assert.Equal("failed", target.GetProperty("state").GetString());
+            Assert.Contains("unhealthy", target.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
         // The rotation is retried with backoff; a good value then goes through.
         await scenario.SetSecretAsync("db_password", "good-3");
         await scenario.WaitForSingleContainerAsync(name, async () =>
