@@ -152,12 +152,44 @@ internal sealed class AwsStsCall : IDisposable
         IgnoreConfiguredEndpointUrls = true,
     };
 
+    /// <summary>
+    /// The most bytes read from a web identity token file. Identity tokens are a few KiB; the limit keeps a wrong
+    /// path such as /dev/zero from filling memory.
+    /// </summary>
+    internal const int MaxTokenFileBytes = 64 * 1024;
+
     private async Task<string> ReadTokenAsync(string tokenFile, CancellationToken cancellationToken)
     {
+        if (Directory.Exists(tokenFile))
+        {
+            throw new ProviderException(
+                Provider,
+                ProviderErrorKind.Unauthenticated,
+                $"Provider {Provider}: the web identity token file {tokenFile} (from {Origin}) for role {RoleArn} is a directory, not a file. Correct the path.");
+        }
+
         string token;
         try
         {
-            token = (await File.ReadAllTextAsync(tokenFile, cancellationToken).ConfigureAwait(false)).Trim();
+            await using FileStream stream = new(tokenFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 4096, useAsync: true);
+            byte[] buffer = new byte[MaxTokenFileBytes + 1];
+            int length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            if (length > MaxTokenFileBytes)
+            {
+                throw new ProviderException(
+                    Provider,
+                    ProviderErrorKind.Unauthenticated,
+                    $"Provider {Provider}: the web identity token file {tokenFile} (from {Origin}) for role {RoleArn} holds more than {MaxTokenFileBytes / 1024} KiB, "
+                    + "which no identity token does. Check that the path names the token file.");
+            }
+
+            token = System.Text.Encoding.UTF8.GetString(buffer, 0, length).Trim();
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

@@ -383,6 +383,35 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
         Assert.Empty(_sts.Requests);
     }
 
+    [Theory]
+    [InlineData("huge")]
+    [InlineData("directory")]
+    [InlineData("/dev/zero")]
+    public async Task FetchAsync_TokenPathNotAToken_ClearError(string kind)
+    {
+        string path = kind switch
+        {
+            "huge" => TokenFile,
+            "directory" => _directory,
+            _ => kind,
+        };
+        if (kind == "huge")
+        {
+            File.WriteAllText(TokenFile, new string('a', AwsStsCall.MaxTokenFileBytes + 1));
+        }
+
+        _environment["AWS_ROLE_ARN"] = RoleArn;
+        _environment["AWS_WEB_IDENTITY_TOKEN_FILE"] = path;
+        await using AwsSecretsManagerProvider provider = CreateProvider();
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Unauthenticated, error.Kind);
+        Assert.Contains($"web identity token file {path}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(kind == "directory" ? "is a directory, not a file" : "holds more than 64 KiB", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_sts.Requests);
+    }
+
     [Fact]
     public async Task FetchAsync_NoTokenFileVariable_NamesIt()
     {
