@@ -48,15 +48,17 @@ internal static partial class AgentConfigLoader
         }
         else if (reader.String(providerNode, secret.PathOf("provider")) is { } providerName)
         {
-            bool declared = root["providers"] is YamlMappingNode declaredProviders
-                && declaredProviders.Children.Keys.Any(key => key is YamlScalarNode { Value: { } value } && value == providerName);
-            if (declared)
+            // Every name written under providers counts, also one whose entry has errors of its own.
+            List<string> declaredNames = root["providers"] is YamlMappingNode declaredProviders
+                ? [.. declaredProviders.Children.Keys.OfType<YamlScalarNode>().Select(key => key.Value).OfType<string>()]
+                : [];
+            if (declaredNames.Contains(providerName, StringComparer.Ordinal))
             {
                 provider = providerName;
             }
             else
             {
-                string known = providers.Count == 0 ? "none is declared" : "declared: " + string.Join(", ", providers.Keys);
+                string known = declaredNames.Count == 0 ? "none is declared" : "declared: " + string.Join(", ", declaredNames);
                 reader.Error(providerNode, secret.PathOf("provider"), $"names the provider \"{providerName}\", which is not under providers ({known}).");
             }
         }

@@ -153,6 +153,17 @@ public sealed class AgentConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_UnknownProviderBesideInvalidOnes_ListsDeclaredNames()
+    {
+        string yaml = "mode: agent\nproviders:\n  a1:\n    type: aws\n    region: nowhere\n  v1:\n    type: vault\n" +
+            "secrets:\n  s1:\n    provider: ghost\n    path: app/s1\n    targets:\n      containers: [web]\n";
+
+        var exception = Assert.Throws<AgentConfigException>(() => Parse(yaml));
+
+        Assert.Contains(exception.Errors, error => error.Contains("names the provider \"ghost\", which is not under providers (declared: a1, v1)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_MinimalConfig_FillsDefaults()
     {
         AgentConfig config = Parse(Secret);
