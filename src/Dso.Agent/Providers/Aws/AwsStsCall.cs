@@ -241,8 +241,10 @@ internal sealed class AwsStsCall : IDisposable
         new(
             Provider,
             ProviderErrorKind.Unavailable,
-            $"Provider {Provider}: STS {Operation} for role {RoleArn} could not reach {Endpoint}: {error.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.')}. "
-            + $"dso retries with backoff; if this repeats, check that {Endpoint} is reachable from this host, or set providers.{Provider}.sts_endpoint.",
+            $"Provider {Provider}: STS {Operation} for role {RoleArn} (from {Origin}) could not reach {Endpoint}: {NetworkErrors.Describe(error)}. "
+            + (NetworkErrors.IsTlsFailure(error)
+                ? $"Check that the certificate of {Endpoint} is valid for its name and signed by a CA in the system's trust store."
+                : $"dso retries with backoff; if this repeats, check that {Endpoint} is reachable from this host, or set providers.{Provider}.sts_endpoint."),
             error);
 
     private static ProviderErrorKind Classify(int status, string? code)

@@ -172,8 +172,10 @@ internal sealed class SecretsManagerClient : IDisposable
         new(
             _provider,
             ProviderErrorKind.Unavailable,
-            $"Provider {_provider}: {operation} for {subject} could not reach {Endpoint}: {error.Message.TrimEnd('.')}. "
-            + SecretsManagerErrors.Advice(ProviderErrorKind.Unavailable, operation, null, Endpoint),
+            $"Provider {_provider}: {operation} for {subject} could not reach {Endpoint}: {NetworkErrors.Describe(error)}. "
+            + (NetworkErrors.IsTlsFailure(error)
+                ? $"Check that the certificate of {Endpoint} is valid for its name and signed by a CA in the system's trust store."
+                : SecretsManagerErrors.Advice(ProviderErrorKind.Unavailable, operation, null, Endpoint)),
             error);
 
     private ProviderException Failure(

@@ -171,8 +171,8 @@ internal sealed class VaultTransport : IDisposable
 
     private ProviderException NetworkFailure(string operation, HttpRequestException error)
     {
-        string detail = error.InnerException is { } inner ? $"{error.Message} {inner.Message}" : error.Message;
-        string advice = error.HttpRequestError == HttpRequestError.SecureConnectionError
+        string detail = NetworkErrors.Describe(error) + ".";
+        string advice = NetworkErrors.IsTlsFailure(error)
             ? "Check that ca_file names the CA that signed the server's certificate and that the certificate is valid for the address."
             : "Check that address is right and that Vault is running and reachable from this host.";
         return new ProviderException(Provider, ProviderErrorKind.Unavailable, $"Provider {Provider}: {operation} failed: {detail} {advice}", error);

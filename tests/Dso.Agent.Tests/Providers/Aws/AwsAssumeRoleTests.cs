@@ -413,6 +413,23 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FetchAsync_UntrustedStsCertificate_NamesCause()
+    {
+        // Any HTTPS server whose certificate this host does not trust will do: the Key Vault fake has a self-signed one.
+        await using Azure.KeyVaultTestServer untrusted = await Azure.KeyVaultTestServer.StartAsync(_directory);
+        UseWebIdentityEnvironment();
+        await using AwsSecretsManagerProvider provider = CreateProvider(stsEndpoint: new Uri(untrusted.BaseUrl));
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
+        Assert.Contains("The SSL connection could not be established: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("certificate", error.Message[error.Message.IndexOf("established", StringComparison.Ordinal)..], StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("see inner exception", error.Message, StringComparison.Ordinal);
+        Assert.Contains("signed by a CA in the system's trust store", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FetchAsync_NoTokenFileVariable_NamesIt()
     {
         _environment["AWS_ROLE_ARN"] = RoleArn;
