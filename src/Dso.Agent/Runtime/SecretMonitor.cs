@@ -209,14 +209,17 @@ internal sealed partial class SecretMonitor
             state.NextAttempt = _time.GetUtcNow() + backoff;
         }
 
-        LogFetchFailed(state.Config.Name, state.Config.Provider, state.ConsecutiveErrors, backoff.TotalSeconds, error.Message);
+        string consequence = state.Current is null
+            ? "its targets wait for a first value"
+            : "the last good value stays in use";
+        LogFetchFailed(state.Config.Name, state.Config.Provider, state.ConsecutiveErrors, backoff.TotalSeconds, consequence, error.Message);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Secret {Secret}: provider {Provider} has version {Version} ({Fingerprint})")]
     private partial void LogNewVersion(string secret, string provider, string version, string fingerprint);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Secret {Secret}: fetch from {Provider} failed ({Count} in a row; next try in {BackoffSeconds:0} s beyond the poll interval); the last good value stays in use: {Reason}")]
-    private partial void LogFetchFailed(string secret, string provider, int count, double backoffSeconds, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Secret {Secret}: fetch from {Provider} failed ({Count} in a row; next try in {BackoffSeconds:0} s beyond the poll interval); {Consequence}: {Reason}")]
+    private partial void LogFetchFailed(string secret, string provider, int count, double backoffSeconds, string consequence, string reason);
 
     private sealed class SecretState(SecretConfig config)
     {

@@ -117,6 +117,9 @@ public sealed class AgentFaultTests
             return (waiting.GetProperty("state").GetString() == "waiting", waiting.ToString());
         }, Timeout, "the target waits for the secret's first value");
         Assert.StartsWith("secret db_password has no value yet", waiting.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        await agent.WaitForLogAsync("Secret db_password: fetch from host failed", Timeout);
+        Assert.Contains("its targets wait for a first value", agent.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("the last good value stays in use", agent.Log, StringComparison.Ordinal);
 
         await scenario.SetSecretAsync("db_password", "first");
         await Poll.UntilAsync(async () =>
