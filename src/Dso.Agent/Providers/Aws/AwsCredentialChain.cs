@@ -187,6 +187,11 @@ internal static class AwsCredentialChain
         CredentialProfile profile, SharedCredentialsFile files, Func<string, string?> environment, AwsStsSettings sts, HashSet<string> visited, string location)
     {
         CredentialProfileOptions options = profile.Options;
+        if (NonEmpty(options.CredentialSource) is not null && NonEmpty(options.SourceProfile) is not null)
+        {
+            throw Unusable(sts, location, "sets both source_profile and credential_source", "Keep the one that should sign AssumeRole and remove the other.");
+        }
+
         if (NonEmpty(options.CredentialSource) is { } credentialSource)
         {
             // The SDK's own clients read the instance metadata and container endpoint settings from the process environment.

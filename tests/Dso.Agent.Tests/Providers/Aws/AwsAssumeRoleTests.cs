@@ -494,6 +494,27 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FetchAsync_SourceProfileAndCredentialSource_ClearError()
+    {
+        WriteCredentialsFile($"""
+            [base]
+            aws_access_key_id = {SourceAccessKey}
+            aws_secret_access_key = {SourceSecretKey}
+
+            [reader]
+            role_arn = {RoleArn}
+            source_profile = base
+            credential_source = Environment
+            """);
+        await using AwsSecretsManagerProvider provider = CreateProvider(profile: "reader");
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+
+        Assert.Contains($"profile reader in {CredentialsFile} sets both source_profile and credential_source", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_sts.Requests);
+    }
+
+    [Fact]
     public async Task FetchAsync_EnvironmentSource_SignsWithItsKeys()
     {
         _sts.AddSourceCredentials(SourceAccessKey, SourceSecretKey);
