@@ -38,8 +38,11 @@ internal static class AwsCredentialChain
         if (profile is not null)
         {
             return ReadingSharedFiles(environment, sts, files => FromProfile(profile, files, environment, sts, [])
-                ?? throw new AmazonClientException(
-                    $"profile {profile} was not found in {files.FilePath} or {files.ConfigFilePath}, or it holds no usable credentials"));
+                ?? throw new ProviderException(
+                    sts.Provider,
+                    ProviderErrorKind.Unauthenticated,
+                    $"Provider {sts.Provider}: profile {profile} (providers.{sts.Provider}.profile in dso.yaml) was not found in {files.FilePath} or {files.ConfigFilePath}, "
+                    + "or it holds no usable credentials. Add the profile to one of these files (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE move them), or correct the name."));
         }
 
         if (FromEnvironment(environment) is { } fromEnvironment)

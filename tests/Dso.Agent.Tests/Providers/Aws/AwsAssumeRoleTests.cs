@@ -515,6 +515,24 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FetchAsync_NamedProfileMissing_NamesProfileAndFiles()
+    {
+        WriteCredentialsFile("""
+            [other]
+            aws_access_key_id = AKIDOTHER
+            aws_secret_access_key = other-secret
+            """);
+        await using AwsSecretsManagerProvider provider = CreateProvider(profile: "ghost");
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db/password", null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Unauthenticated, error.Kind);
+        Assert.Contains($"profile ghost (providers.aws_main.profile in dso.yaml) was not found in {CredentialsFile}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("name a profile with", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("other-secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FetchAsync_EnvironmentSource_SignsWithItsKeys()
     {
         _sts.AddSourceCredentials(SourceAccessKey, SourceSecretKey);
