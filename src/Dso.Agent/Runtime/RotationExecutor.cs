@@ -42,6 +42,9 @@ internal sealed partial class RotationExecutor
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each journalled step, for dso status --watch.</summary>
+    /// <summary>How long a stopping agent may spend finishing or undoing the rotation it is in; systemd waits 90 s by default.</summary>
+    private static readonly TimeSpan StopCleanupLimit = TimeSpan.FromSeconds(20);
+
     public event EventHandler? StepRecorded;
 
     public async Task<RotationResult> RotateAsync(
@@ -115,6 +118,23 @@ internal sealed partial class RotationExecutor
             StepRecorded?.Invoke(this, EventArgs.Empty);
             return new RotationResult(record.Id, RotationOutcome.Failed, message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The agent stops: finish or undo the rotation now, as a start after a crash would, so that neither a
+            // copy nor a renamed container is left behind. What this cannot finish in time the next start recovers.
+            using var cleanup = new CancellationTokenSource(StopCleanupLimit);
+            try
+            {
+                await RecoverOneAsync(_journal.All().First(entry => entry.Id == record.Id), cleanup.Token);
+                StepRecorded?.Invoke(this, EventArgs.Empty);
+            }
+            catch (Exception cleanupError) when (cleanupError is not OutOfMemoryException)
+            {
+                LogStopCleanupFailed(record.Id, record.Target, cleanupError.Message);
+            }
+
+            throw;
+        }
         finally
         {
             _running.TryRemove(record.Id, out _);
@@ -131,28 +151,34 @@ internal sealed partial class RotationExecutor
         foreach (RotationRecord record in inFlight)
         {
             using LockHandle? handle = _locks.TryAcquire(record.Target, [record.OldContainerId ?? "", record.NewContainerId ?? ""]);
-            if (record.Step is RotationStep.Healthy or RotationStep.Swapped or RotationStep.OldRemoved
-                && await RollForwardAsync(record, cancellationToken))
-            {
-                _journal.SetApplied(record.Target, record.Secrets);
-                _journal.Advance(record.Id, RotationStep.Recovered);
-                LogRecovered(record.Id, record.Target, record.Step.ToString(), "finished the rotation");
-                continue;
-            }
-
-            if (await KeepNewWhenOldIsGoneAsync(record, cancellationToken))
-            {
-                _journal.SetApplied(record.Target, record.Secrets);
-                _journal.Advance(record.Id, RotationStep.Recovered);
-                continue;
-            }
-
-            await RollBackAsync(record, cancellationToken);
-            _journal.Advance(record.Id, RotationStep.RolledBack, current => current with { Error = current.Error ?? $"the agent stopped at step {record.Step}" });
-            LogRecovered(record.Id, record.Target, record.Step.ToString(), "went back to the old container");
+            await RecoverOneAsync(record, cancellationToken);
         }
 
         return inFlight.Count;
+    }
+
+    /// <summary>Finishes one interrupted rotation forward or back, as <see cref="RecoverAsync"/> describes.</summary>
+    private async Task RecoverOneAsync(RotationRecord record, CancellationToken cancellationToken)
+    {
+        if (record.Step is RotationStep.Healthy or RotationStep.Swapped or RotationStep.OldRemoved
+            && await RollForwardAsync(record, cancellationToken))
+        {
+            _journal.SetApplied(record.Target, record.Secrets);
+            _journal.Advance(record.Id, RotationStep.Recovered);
+            LogRecovered(record.Id, record.Target, record.Step.ToString(), "finished the rotation");
+            return;
+        }
+
+        if (await KeepNewWhenOldIsGoneAsync(record, cancellationToken))
+        {
+            _journal.SetApplied(record.Target, record.Secrets);
+            _journal.Advance(record.Id, RotationStep.Recovered);
+            return;
+        }
+
+        await RollBackAsync(record, cancellationToken);
+        _journal.Advance(record.Id, RotationStep.RolledBack, current => current with { Error = current.Error ?? $"the agent stopped at step {record.Step}" });
+        LogRecovered(record.Id, record.Target, record.Step.ToString(), "went back to the old container");
     }
 
     private RotationStrategy ChooseStrategy(ManagedContainer container, RotationPlan plan, ContainerInspectResponse old, IReadOnlyDictionary<string, string> environment)
@@ -437,4 +463,7 @@ internal sealed partial class RotationExecutor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container {Container}: strategy {Strategy} cannot deliver its secrets, so it is replaced with strategy {Instead}: {Reason}")]
     private partial void LogEscalated(string container, string strategy, string instead, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rotation {RotationId} of {Target}: the agent stops, and undoing or finishing the rotation failed ({Reason}); the next start recovers it")]
+    private partial void LogStopCleanupFailed(string rotationId, string target, string reason);
 }

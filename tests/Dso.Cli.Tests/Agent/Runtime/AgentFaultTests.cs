@@ -43,6 +43,39 @@ public sealed class AgentFaultTests
     }
 
     [Fact]
+    public async Task StopMidRolling_UndoesRotation()
+    {
+        await using AgentScenario scenario = await AgentScenario.CreateAsync();
+        await scenario.SetSecretAsync("db_password", "first");
+        scenario.WriteConfig(AgentScenario.Secret("db_password", "rolling", healthTimeout: "60s"));
+        string name = $"dso-{scenario.Label}-app";
+
+        // Only the first value passes the health check, so the copy with the second one stays unhealthy.
+        await scenario.RunContainerAsync(name, "while :; do sleep 0.2; done",
+            "--health-cmd", $"grep -q first {FilePath}", "--health-interval", "1s", "--health-retries", "1");
+        AgentProcess agent = scenario.StartAgent();
+        await scenario.WaitForSingleContainerAsync(name, async () =>
+            await AgentScenario.ReadFileAsync(name, FilePath) == "first", Timeout, "the first value is delivered");
+        string serving = await DockerCli.InspectAsync(name, "{{.Id}}");
+
+        await scenario.SetSecretAsync("db_password", "second");
+        await Poll.UntilAsync(async () =>
+        {
+            ProcessResult listed = await DockerCli.RunAsync("ps", "--filter", $"name={name}.dso-new-", "--format", "{{.Names}}");
+            return (listed.StandardOutput.Trim().Length > 0, await scenario.DescribeContainersAsync());
+        }, Timeout, "the rolling copy runs");
+        await agent.StopAsync();
+
+        Assert.Equal(0, agent.ExitCode);
+        Assert.Equal(serving, await DockerCli.InspectAsync(name, "{{.Id}}"));
+        Assert.Equal("first", await AgentScenario.ReadFileAsync(name, FilePath));
+        Assert.Equal([serving], await scenario.ContainersAsync());
+        JsonElement last = scenario.Rotations()[^1];
+        Assert.Equal("RolledBack", AgentScenario.StepOf(last));
+        Assert.Contains("went back to the old container", agent.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SecondAgent_SameState_Rejected()
     {
         await using AgentScenario scenario = await AgentScenario.CreateAsync();
