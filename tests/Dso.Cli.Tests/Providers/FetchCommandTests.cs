@@ -118,6 +118,24 @@ public sealed class FetchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Fetch_JsonMissingEntry_ErrorInJson()
+    {
+        await _home.InitializeAsync(Secrets);
+
+        DsoResult result = await _home.RunAsync("fetch", "gone", "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        using JsonDocument document = JsonDocument.Parse(result.StandardOutput);
+        JsonElement root = document.RootElement;
+        Assert.Equal("gone", root.GetProperty("secret").GetString());
+        Assert.Equal("app/none", root.GetProperty("path").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("version").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("keys").ValueKind);
+        Assert.Contains($"has no entry app/none. Add it with dso secret set app/none.", root.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("dso: Secret gone (provider main, path app/none)", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fetch_WrongKeyFile_NamesKeyFile()
     {
         await _home.InitializeAsync(Secrets);

@@ -49,7 +49,20 @@ internal static class FetchCommand
 
         ProviderConfig providerConfig = config.Providers[secret.Provider];
         string origin = $"Secret {secret.Name} (provider {secret.Provider}, path {secret.Path})";
-        using SecretPayload payload = await FetchAsync(context, providerConfig, secret, origin, limit, cancellationToken).ConfigureAwait(false);
+        SecretPayload fetched;
+        try
+        {
+            fetched = await FetchAsync(context, providerConfig, secret, origin, limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DsoException error) when (json)
+        {
+            // A script gets the failure in the same JSON shape as a success, with the value fields null.
+            JsonOutput.Write(context.Output, writer => WriteFailureJson(writer, secret, AgentConfigFile.TypeName(providerConfig), error.Message));
+            context.Error.WriteLine($"dso: {error.Message}");
+            return 1;
+        }
+
+        using SecretPayload payload = fetched;
         using SecretOutline? outline = SecretOutline.TryCreate(payload);
 
         SecretPayload? selected = null;
@@ -157,6 +170,24 @@ internal static class FetchCommand
         }
 
         return isText ? Encoding.UTF8.GetString(value) : "base64:" + Convert.ToBase64String(value);
+    }
+
+    private static void WriteFailureJson(Utf8JsonWriter writer, SecretConfig secret, string providerType, string error)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("secret", secret.Name);
+        writer.WriteString("provider", secret.Provider);
+        writer.WriteString("provider_type", providerType);
+        writer.WriteString("path", secret.Path);
+        ProviderCommand.WriteSelection(writer, secret);
+        writer.WriteNull("version");
+        writer.WriteNull("format");
+        writer.WriteBoolean("revealed", false);
+        writer.WriteNull("length");
+        writer.WriteNull("keys");
+        writer.WriteNull("delivers");
+        writer.WriteString("error", error);
+        writer.WriteEndObject();
     }
 
     private static void WriteJson(Utf8JsonWriter writer, FetchView view, string? selectionError)
