@@ -222,7 +222,7 @@ internal sealed partial class AgentCoordinator : IAgentControl, IDisposable
             }
             catch (ProviderException error)
             {
-                request.Completion.TrySetResult(new ManualRotationResult(request.Secret, null, [new TargetRotationResult("-", null, "fetch_failed", error.Message)]));
+                request.Completion.TrySetResult(new ManualRotationResult(request.Secret, null, [], error.Message));
             }
         }
     }

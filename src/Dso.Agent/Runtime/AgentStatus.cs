@@ -88,11 +88,15 @@ internal sealed record TargetStatus
     public string? LastError { get; init; }
 }
 
-/// <summary>The outcome of dso rotate: one entry per target that needed the new version.</summary>
+/// <summary>
+/// The outcome of dso rotate: one entry per target that needed the new version, or, when the secret could not be
+/// fetched, no entry and the fetch error.
+/// </summary>
 internal sealed record ManualRotationResult(
     [property: JsonPropertyName("secret")] string Secret,
     [property: JsonPropertyName("version")] string? Version,
-    [property: JsonPropertyName("rotations")] IReadOnlyList<TargetRotationResult> Rotations);
+    [property: JsonPropertyName("rotations")] IReadOnlyList<TargetRotationResult> Rotations,
+    [property: JsonPropertyName("error")] string? Error = null);
 
 internal sealed record TargetRotationResult(
     [property: JsonPropertyName("target")] string Target,

@@ -67,11 +67,17 @@ internal static class RotateCommand
             WriteText(context.Output, result);
         }
 
-        return result.Rotations.Any(IsFailure) ? 1 : 0;
+        return result.Error is not null || result.Rotations.Any(IsFailure) ? 1 : 0;
     }
 
     private static void WriteText(TextWriter output, ManualRotationResult result)
     {
+        if (result.Error is not null)
+        {
+            output.WriteLine($"secret {result.Secret} could not be fetched, so nothing was rotated: {result.Error}");
+            return;
+        }
+
         string version = result.Version is null ? "its current version" : $"version {result.Version}";
         if (result.Rotations.Count == 0)
         {

@@ -177,7 +177,7 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(1, result.ExitCode);
         using JsonDocument document = JsonDocument.Parse(result.StandardOutput);
-        Assert.Equal(["secret", "version", "rotations"], document.RootElement.EnumerateObject().Select(property => property.Name));
+        Assert.Equal(["secret", "version", "rotations", "error"], document.RootElement.EnumerateObject().Select(property => property.Name));
         JsonElement rotation = document.RootElement.GetProperty("rotations")[0];
         Assert.Equal(["target", "rotation_id", "outcome", "error"], rotation.EnumerateObject().Select(property => property.Name));
         Assert.Equal(JsonValueKind.Null, rotation.GetProperty("rotation_id").ValueKind);
@@ -223,6 +223,24 @@ public sealed class AgentApiCommandTests : IAsyncLifetime, IDisposable
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"--timeout must be at most 24d, not \"{value}\".", result.StandardError, StringComparison.Ordinal);
         Assert.Empty(_server.Control.RotateCalls);
+    }
+
+    [Fact]
+    public async Task Rotate_FetchFailed_SaysNothingRotated()
+    {
+        const string Cause = "Provider main: /var/lib/dso/vault.enc has no entry db_password. Add it with dso secret set db_password.";
+        _server.Control.SetRotationResult(new ManualRotationResult("db_password", null, [], Cause));
+
+        DsoResult text = await DsoCli.RunAsync(_home, ["rotate", "db_password"]);
+        DsoResult json = await DsoCli.RunAsync(_home, ["rotate", "db_password", "--json"]);
+
+        Assert.Equal(1, text.ExitCode);
+        Assert.Contains($"secret db_password could not be fetched, so nothing was rotated: {Cause}", text.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("rotations failed", text.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(1, json.ExitCode);
+        using JsonDocument document = JsonDocument.Parse(json.StandardOutput);
+        Assert.Equal(Cause, document.RootElement.GetProperty("error").GetString());
+        Assert.Equal(0, document.RootElement.GetProperty("rotations").GetArrayLength());
     }
 
     [Fact]

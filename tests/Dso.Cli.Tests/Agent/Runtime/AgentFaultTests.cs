@@ -153,6 +153,14 @@ public sealed class AgentFaultTests
         await agent.WaitForLogAsync("Secret db_password: fetch from host failed", Timeout);
         Assert.Contains("its targets wait for a first value", agent.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("the last good value stays in use", agent.Log, StringComparison.Ordinal);
+        DsoResult rotate = await DsoCli.RunAsync(scenario.Home, ["--config", scenario.ConfigPath, "rotate", "db_password", "--json"]);
+        Assert.Equal(1, rotate.ExitCode);
+        using (JsonDocument rotateResult = JsonDocument.Parse(rotate.StandardOutput))
+        {
+            Assert.Equal(0, rotateResult.RootElement.GetProperty("rotations").GetArrayLength());
+            Assert.Contains("db_password", rotateResult.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
 
         await scenario.SetSecretAsync("db_password", "first");
         await Poll.UntilAsync(async () =>
