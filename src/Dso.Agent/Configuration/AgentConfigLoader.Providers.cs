@@ -101,7 +101,7 @@ internal static partial class AgentConfigLoader
         Uri? address = null;
         if (mapping["address"] is { } addressNode)
         {
-            address = reader.Url(addressNode, mapping.PathOf("address"));
+            address = SecureEndpoint(reader, mapping, "address", "https://vault.example.com:8200", "Vault returns tokens and secret values");
         }
         else
         {
@@ -240,9 +240,9 @@ internal static partial class AgentConfigLoader
             }
         }
 
-        Uri? endpoint = AwsEndpoint(reader, mapping, "endpoint", "https://secretsmanager.eu-central-1.amazonaws.com", "Secrets Manager returns secret values");
+        Uri? endpoint = SecureEndpoint(reader, mapping, "endpoint", "https://secretsmanager.eu-central-1.amazonaws.com", "Secrets Manager returns secret values");
         string? profile = mapping["profile"] is { } profileNode ? reader.String(profileNode, mapping.PathOf("profile")) : null;
-        Uri? stsEndpoint = AwsEndpoint(reader, mapping, "sts_endpoint", "https://sts.eu-central-1.amazonaws.com", "STS returns credentials");
+        Uri? stsEndpoint = SecureEndpoint(reader, mapping, "sts_endpoint", "https://sts.eu-central-1.amazonaws.com", "STS returns credentials");
 
         // Without region: the provider takes AWS_REGION, then AWS_DEFAULT_REGION, from the agent's environment.
         bool invalid = mapping["region"] is not null && region is null
@@ -251,20 +251,20 @@ internal static partial class AgentConfigLoader
         return invalid ? null : new AwsProviderConfig { Name = name, Region = region, Endpoint = endpoint, Profile = profile, StsEndpoint = stsEndpoint };
     }
 
-    /// <summary>Reads an AWS endpoint: https, or http only on a loopback address, because <paramref name="reason"/>.</summary>
-    private static Uri? AwsEndpoint(ConfigReader reader, ConfigMapping mapping, string key, string example, string reason)
+    /// <summary>Reads an endpoint that <see cref="ProviderEndpoints"/> allows, and otherwise says why not: <paramref name="reason"/>.</summary>
+    private static Uri? SecureEndpoint(ConfigReader reader, ConfigMapping mapping, string key, string example, string reason)
     {
         if (mapping[key] is not { } node || reader.Url(node, mapping.PathOf(key), example: example) is not { } url)
         {
             return null;
         }
 
-        if (AwsProviderConfig.IsAllowedEndpoint(url.OriginalString, out Uri? allowed))
+        if (ProviderEndpoints.IsAllowed(url.OriginalString, out Uri? allowed))
         {
             return allowed;
         }
 
-        reader.Error(node, mapping.PathOf(key), $"must be an https URL such as {example} (http only on a loopback address or localhost), not \"{url.OriginalString}\", because {reason}.");
+        reader.Error(node, mapping.PathOf(key), $"must be an https URL such as {example} ({ProviderEndpoints.Rule}), not \"{url.OriginalString}\", because {reason}.");
         return null;
     }
 

@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace Dso.Agent.Configuration;
 
 /// <summary>
@@ -24,23 +22,4 @@ internal sealed record AwsProviderConfig : ProviderConfig
     /// AWS_ENDPOINT_URL_STS, else the region's STS endpoint.
     /// </summary>
     public Uri? StsEndpoint { get; init; }
-
-    /// <summary>
-    /// Checks a Secrets Manager or STS endpoint: an https URL, or an http URL on a loopback address
-    /// (127.0.0.0/8, [::1]) or localhost, without user information. Both return secrets or credentials, so these
-    /// may cross the network only encrypted.
-    /// </summary>
-    public static bool IsAllowedEndpoint(string value, [NotNullWhen(true)] out Uri? endpoint)
-    {
-        endpoint = null;
-        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.Host.Length == 0 || uri.UserInfo.Length > 0)
-        {
-            return false;
-        }
-
-        bool allowed = uri.Scheme == Uri.UriSchemeHttps
-            || (uri.Scheme == Uri.UriSchemeHttp && (uri.IsLoopback && uri.HostNameType != UriHostNameType.Dns || uri.Host == "localhost"));
-        endpoint = allowed ? uri : null;
-        return allowed;
-    }
 }

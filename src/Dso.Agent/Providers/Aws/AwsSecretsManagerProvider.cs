@@ -281,7 +281,7 @@ internal sealed partial class AwsSecretsManagerProvider : ISecretProvider
             return null;
         }
 
-        return AwsProviderConfig.IsAllowedEndpoint(value, out Uri? endpoint)
+        return ProviderEndpoints.IsAllowed(value, out Uri? endpoint)
             ? endpoint
             : throw new ProviderException(
                 Name,
