@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -30,15 +29,8 @@ internal sealed class FakeInstanceMetadata : IDisposable
         _accessKey = accessKey;
         _secretKey = secretKey;
         _sessionToken = sessionToken;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-        }
-
-        _listener.Prefixes.Add(Endpoint.ToString());
-        _listener.Start();
-        _ = Task.Run(ServeAsync);
+        Endpoint = LoopbackListener.Start(_listener);
+        _ = Task.Run(() => LoopbackListener.AcceptAsync(_listener, ServeAsync));
     }
 
     public Uri Endpoint { get; }
@@ -54,28 +46,15 @@ internal sealed class FakeInstanceMetadata : IDisposable
         _listener.Close();
     }
 
-    private async Task ServeAsync()
+    private async Task ServeAsync(HttpListenerContext context)
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception error) when (error is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            (int status, string contentType, string body) = Answer(context.Request);
-            byte[] bytes = Encoding.UTF8.GetBytes(body);
-            context.Response.StatusCode = status;
-            context.Response.ContentType = contentType;
-            context.Response.ContentLength64 = bytes.Length;
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
+        (int status, string contentType, string body) = Answer(context.Request);
+        byte[] bytes = Encoding.UTF8.GetBytes(body);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength64 = bytes.Length;
+        await context.Response.OutputStream.WriteAsync(bytes);
+        context.Response.Close();
     }
 
     private (int Status, string ContentType, string Body) Answer(HttpListenerRequest request)

@@ -36,7 +36,7 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
         Endpoint = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(Endpoint.ToString());
         _listener.Start();
-        _loop = Task.Run(AcceptLoopAsync);
+        _loop = Task.Run(() => LoopbackListener.AcceptAsync(_listener, HandleAsync));
     }
 
     public Uri Endpoint { get; }
@@ -143,24 +143,6 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
     }
 
     private static string Suffix(string name) => Convert.ToHexString(Encoding.UTF8.GetBytes(name + "xxxxxx"))[..6].ToLowerInvariant();
-
-    private async Task AcceptLoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
 
     private async Task HandleAsync(HttpListenerContext context)
     {

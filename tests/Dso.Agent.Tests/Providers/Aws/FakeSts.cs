@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text;
@@ -35,15 +34,8 @@ internal sealed class FakeSts : IAsyncDisposable
     public FakeSts(FakeSecretsManager secretsManager)
     {
         _secretsManager = secretsManager;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-        }
-
-        _listener.Prefixes.Add(Endpoint.ToString());
-        _listener.Start();
-        _loop = Task.Run(AcceptLoopAsync);
+        Endpoint = LoopbackListener.Start(_listener);
+        _loop = Task.Run(() => LoopbackListener.AcceptAsync(_listener, HandleAsync));
     }
 
     public Uri Endpoint { get; }
@@ -98,24 +90,6 @@ internal sealed class FakeSts : IAsyncDisposable
         }
         catch (Exception error) when (error is HttpListenerException or ObjectDisposedException)
         {
-        }
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
         }
     }
 
