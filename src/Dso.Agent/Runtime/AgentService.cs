@@ -146,7 +146,7 @@ internal sealed partial class AgentService : IHostedService, IAsyncDisposable
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            // Recorded before the host is stopped, so that a start still waiting sees it.
+            // Recorded before the host is stopped, so that a start that still waits can report it.
             Volatile.Write(ref _failure, error);
             string reason = Describe(error);
             LogCrashed(reason);

@@ -42,7 +42,10 @@ internal sealed partial class RotationExecutor
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each journalled step, for dso status --watch.</summary>
-    /// <summary>How long a stopping agent may spend finishing or undoing the rotation it is in; systemd waits 90 s by default.</summary>
+    /// <summary>
+    /// How long a stopping agent may spend finishing or undoing the rotation it is in: within the 30 s that the .NET
+    /// host gives its services to stop, and the 90 s that systemd waits by default.
+    /// </summary>
     private static readonly TimeSpan StopCleanupLimit = TimeSpan.FromSeconds(20);
 
     public event EventHandler? StepRecorded;
