@@ -12,8 +12,9 @@ namespace Dso.Agent.Providers.Azure;
 /// <summary>
 /// Azure Key Vault secrets. A dso path is mapped to a Key Vault name by <see cref="AzureSecretNames"/>, and a
 /// version id is the Key Vault version. A lookup lists a secret's versions, which carry no value, and takes the
-/// newest by creation time, as Key Vault itself does for the current version. Polling looks up only the secrets
-/// that the vault's secret list shows as changed (AzureKeyVaultProvider.Polling.cs).
+/// newest by creation time, as Key Vault itself does for the current version. Creation times are whole seconds,
+/// so when two versions share the newest one, a GET of the secret names the current version. Polling looks up
+/// only the secrets that the vault's secret list shows as changed (AzureKeyVaultProvider.Polling.cs).
 /// </summary>
 /// <remarks>
 /// Every SDK call runs inside <see cref="ProviderResilience.ExecuteAsync{T}"/>. The SDK's own retries are off
@@ -116,6 +117,7 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
             string operation = $"GET {SecretUrl(name)}/versions";
             string subject = Subject(path, name);
             SecretProperties? newest = null;
+            bool tied = false;
             string? continuation = null;
             do
             {
@@ -126,15 +128,33 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
                     cancellationToken).ConfigureAwait(false);
                 foreach (SecretProperties version in versions)
                 {
-                    if (newest is null || IsNewer(version, newest))
+                    if (newest is null || Nullable.Compare(version.CreatedOn, newest.CreatedOn) > 0)
                     {
                         newest = version;
+                        tied = false;
+                    }
+                    else if (Nullable.Compare(version.CreatedOn, newest.CreatedOn) == 0)
+                    {
+                        tied = true;
                     }
                 }
 
                 continuation = next;
             }
             while (continuation is not null);
+
+            if (tied)
+            {
+                // Key Vault stores created times in whole seconds, so versions set in the same second cannot be
+                // ordered from the list. GET /secrets/{name} returns the current one, and its value is dropped here.
+                string currentOperation = $"GET {SecretUrl(name)}";
+                string current = await CallAsync(
+                    currentOperation,
+                    subject,
+                    async attemptToken => (await _client.GetSecretAsync(name, version: null, attemptToken).ConfigureAwait(false)).Value.Properties.Version,
+                    cancellationToken).ConfigureAwait(false);
+                return (path, VersionLookup.Found(current));
+            }
 
             return (path, Current(operation, subject, newest));
         }
@@ -175,13 +195,6 @@ internal sealed partial class AzureKeyVaultProvider : ISecretProvider
         }
 
         return VersionLookup.Found(newest.Version);
-    }
-
-    /// <summary>Orders versions as Key Vault picks the current one: the latest created, the version id breaking ties.</summary>
-    private static bool IsNewer(SecretProperties candidate, SecretProperties best)
-    {
-        int byCreation = Nullable.Compare(candidate.CreatedOn, best.CreatedOn);
-        return byCreation > 0 || (byCreation == 0 && string.CompareOrdinal(candidate.Version, best.Version) > 0);
     }
 
     /// <summary>Runs one SDK call under the resilience policy, classifying its failures and updating health.</summary>

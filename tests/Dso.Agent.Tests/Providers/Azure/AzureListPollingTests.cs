@@ -183,6 +183,31 @@ public sealed class AzureListPollingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoVersionsInOneSecond_ReportsTheOneSetLast()
+    {
+        await using AzureKeyVaultProvider provider = CreateProvider();
+        await PollAsync(provider);
+
+        // Version ids are random, so repeat until the older version sorts after the newer one by id.
+        var second = new DateTimeOffset(2026, 12, 5, 2, 0, 0, TimeSpan.Zero);
+        string older;
+        string newer;
+        do
+        {
+            second = second.AddMinutes(1);
+            _server.SetClock(second);
+            older = _server.SetSecret(NameOf("app/c"), "older value");
+            _server.SetClock(second);
+            newer = _server.SetSecret(NameOf("app/c"), "newer value");
+        }
+        while (string.CompareOrdinal(older, newer) < 0);
+
+        IReadOnlyDictionary<string, VersionLookup> polled = await PollAsync(provider);
+
+        Assert.Equal(newer, polled["app/c"].VersionId);
+    }
+
+    [Fact]
     public async Task ChangeInListSecond_LookedUpAgain()
     {
         await using AzureKeyVaultProvider provider = CreateProvider();

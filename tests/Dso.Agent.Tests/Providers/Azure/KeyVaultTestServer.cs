@@ -134,7 +134,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         {
             if (!listed && versions.Count > 0)
             {
-                _frozenListEntries.TryAdd(keyVaultName, versions.MaxBy(stored => stored.Created)!);
+                _frozenListEntries.TryAdd(keyVaultName, Current(versions));
             }
             else if (listed)
             {
@@ -314,7 +314,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
             lock (versions)
             {
                 stored = version is null
-                    ? versions.MaxBy(candidate => candidate.Created)
+                    ? Current(versions)
                     : versions.Find(candidate => candidate.Version == version);
             }
         }
@@ -372,7 +372,7 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
             {
                 StoredVersion current = _frozenListEntries.TryGetValue(entry.Key, out StoredVersion? frozen)
                     ? frozen
-                    : entry.Value.MaxBy(stored => stored.Created)!;
+                    : Current(entry.Value);
                 Dictionary<string, object?> item = Item(vault, entry.Key, current);
                 item["id"] = $"{vault}/secrets/{entry.Key}";
                 return item;
@@ -441,6 +441,12 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
 
         await context.Response.WriteAsJsonAsync(new Dictionary<string, object> { ["error"] = error });
     }
+
+    /// <summary>
+    /// Returns the current version, which is the one set last. Versions set in the same second carry the same
+    /// created time, so the order in which they were added decides.
+    /// </summary>
+    private static StoredVersion Current(List<StoredVersion> versions) => versions.OrderBy(stored => stored.Created).Last();
 
     private sealed record StoredVersion(string Version, string Value, bool Enabled, long Created)
     {
