@@ -58,7 +58,24 @@ internal sealed partial class AzureKeyVaultProvider
             return result;
         }
 
-        SecretListing? listing = ShouldList(names.Count) ? await TryListAsync(cancellationToken).ConfigureAwait(false) : null;
+        SecretListing? listing = null;
+        if (ShouldList(names.Count))
+        {
+            (listing, ProviderException? listFailure) = await TryListAsync(cancellationToken).ConfigureAwait(false);
+
+            // A vault that throttles or does not answer would only get more load from one lookup per secret: this
+            // poll reports the error for every secret (never a change), and the resilience pipeline backs off.
+            if (listFailure is { Kind: ProviderErrorKind.Throttled or ProviderErrorKind.Unavailable or ProviderErrorKind.CircuitOpen })
+            {
+                foreach (string path in names.Keys)
+                {
+                    result[path] = VersionLookup.Failed(listFailure);
+                }
+
+                LogPolled(Name, names.Count, 0, 0);
+                return result;
+            }
+        }
 
         DateTimeOffset now = _context.Time.GetUtcNow();
         var pending = new List<Task<(string Path, VersionLookup Lookup)>>();
@@ -93,8 +110,11 @@ internal sealed partial class AzureKeyVaultProvider
             || pages <= secretCount
             || _context.Time.GetUtcNow() - _listPagesCountedAt >= _settings.FullCheckInterval;
 
-    /// <summary>Reads every page of the secret list. Returns null after a failure, and the caller then looks up each secret.</summary>
-    private async Task<SecretListing?> TryListAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads every page of the secret list. After a failure it returns no listing and the error: the caller then looks
+    /// up each secret, unless the vault throttles or does not answer.
+    /// </summary>
+    private async Task<(SecretListing? Listing, ProviderException? Failure)> TryListAsync(CancellationToken cancellationToken)
     {
         string operation = $"GET {_config.VaultUrl.AbsoluteUri.TrimEnd('/')}/secrets";
         var items = new Dictionary<string, (ListedSecret Item, bool Recent)>(StringComparer.OrdinalIgnoreCase);
@@ -131,7 +151,7 @@ internal sealed partial class AzureKeyVaultProvider
                 LogListFailed(Name, error.Message);
             }
 
-            return null;
+            return (null, error);
         }
 
         if (Interlocked.Exchange(ref _listFailing, 0) == 1)
@@ -141,7 +161,7 @@ internal sealed partial class AzureKeyVaultProvider
 
         _listPages = pages;
         _listPagesCountedAt = _context.Time.GetUtcNow();
-        return new SecretListing(items, pages);
+        return (new SecretListing(items, pages), null);
     }
 
     private async ValueTask<(IReadOnlyList<SecretProperties> Items, string? Next, DateTimeOffset? Served)> ReadSecretPageAsync(

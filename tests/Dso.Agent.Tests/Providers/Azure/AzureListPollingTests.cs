@@ -118,14 +118,36 @@ public sealed class AzureListPollingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ListFailure_ReportsNoChange()
+    public async Task ListUnavailable_NoLookupsNoChange()
+    {
+        await using AzureKeyVaultProvider provider = CreateProvider();
+        await PollAsync(provider);
+        int versionReadsBefore = _server.VersionListReads;
+
+        // The first 4 requests are the list's attempts (3 retries), so the list fails.
+        _server.FailNext(503, 4);
+        IReadOnlyDictionary<string, VersionLookup> second = await PollAsync(provider);
+
+        // A vault that does not answer its list gets no lookup per secret on top.
+        Assert.Equal(versionReadsBefore, _server.VersionListReads);
+        foreach (string path in Paths)
+        {
+            Assert.False(second[path].Succeeded);
+            Assert.Equal(ProviderErrorKind.Unavailable, second[path].Error!.Kind);
+        }
+
+        Assert.Single(_logs, line => line.Contains("reading the secret list failed", StringComparison.Ordinal) && line.Contains("HTTP 503", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ListForbidden_LooksUpEachSecret()
     {
         await using AzureKeyVaultProvider provider = CreateProvider();
         IReadOnlyDictionary<string, VersionLookup> first = await PollAsync(provider);
         int versionReadsBefore = _server.VersionListReads;
 
-        // The first 4 requests are the list's attempts (3 retries), so the list fails and the lookups succeed.
-        _server.FailNext(503, 4);
+        // An identity without the list permission: the list is refused, each secret is looked up instead.
+        _server.FailNext(403, 1);
         IReadOnlyDictionary<string, VersionLookup> second = await PollAsync(provider);
 
         Assert.Equal(versionReadsBefore + Paths.Length, _server.VersionListReads);
@@ -133,8 +155,6 @@ public sealed class AzureListPollingTests : IAsyncLifetime
         {
             Assert.Equal(first[path].VersionId, second[path].VersionId);
         }
-
-        Assert.Single(_logs, line => line.Contains("reading the secret list failed", StringComparison.Ordinal) && line.Contains("HTTP 503", StringComparison.Ordinal));
     }
 
     [Fact]
