@@ -273,7 +273,13 @@ internal static partial class AgentConfigLoader
         Uri? vaultUrl = null;
         if (mapping["vault_url"] is { } urlNode)
         {
-            vaultUrl = reader.Url(urlNode, mapping.PathOf("vault_url"), httpsOnly: true);
+            vaultUrl = reader.Url(urlNode, mapping.PathOf("vault_url"), httpsOnly: true, example: "https://my-vault.vault.azure.net/");
+            if (vaultUrl is not null && (vaultUrl.AbsolutePath != "/" || vaultUrl.Query.Length > 0 || vaultUrl.Fragment.Length > 0))
+            {
+                // The SDK appends /secrets/NAME to the URL, so a path or query would end up in the middle of every request.
+                reader.Error(urlNode, mapping.PathOf("vault_url"), $"must be the key vault's base URL, such as https://my-vault.vault.azure.net/, without a path, query or fragment; not \"{vaultUrl.GetLeftPart(UriPartial.Authority)}/...\".");
+                vaultUrl = null;
+            }
         }
         else
         {
