@@ -119,12 +119,18 @@ internal static class AzureErrors
     private static ProviderException Unreachable(string provider, string operation, string subject, Exception cause, Exception? outer = null)
     {
         string detail = FindInner<HttpRequestException>(cause) is { } request
-            ? $"{request.HttpRequestError}: {request.Message}"
+            ? $"{request.HttpRequestError}: {NetworkErrors.Describe(request)}"
             : cause.GetType().Name;
+        bool tokenRequest = operation.StartsWith("the token request", StringComparison.Ordinal);
+        string advice = NetworkErrors.IsTlsFailure(cause)
+            ? $"Check that ca_file names the CA that signed the server's certificate and that the certificate is valid for the {(tokenRequest ? "authority_host" : "vault_url")} name; dso retries with backoff."
+            : tokenRequest
+                ? "Check authority_host and the network; dso retries with backoff."
+                : "Check vault_url and the network; dso retries with backoff.";
         return new ProviderException(
             provider,
             ProviderErrorKind.Unavailable,
-            $"Provider {provider}: {operation} for {subject} failed before a response arrived ({detail}). Check the network and the URL; dso retries with backoff.",
+            $"Provider {provider}: {operation} for {subject} failed before a response arrived ({detail}). {advice}",
             outer ?? cause);
     }
 

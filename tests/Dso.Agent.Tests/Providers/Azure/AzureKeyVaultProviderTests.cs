@@ -64,6 +64,19 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FetchAsync_UntrustedCertificate_NamesCaFile()
+    {
+        await using AzureKeyVaultProvider provider = CreateProvider(trustServer: false, resilience: TestResilience with { MaxRetries = 0 });
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => provider.FetchAsync("db-password", null, CancellationToken.None));
+
+        Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
+        Assert.Contains("SecureConnectionError: The SSL connection could not be established: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Check that ca_file names the CA that signed the server's certificate", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("see inner exception", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FetchAsync_GivenVersion_ReturnsThatValue()
     {
         string first = _server.SetSecret(KeyVaultName, "first");
@@ -354,7 +367,8 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     private ProviderContext Context() => new(TimeProvider.System, new CapturingLoggerFactory(_logs), _ => null);
 
     /// <param name="discoveryOffInConfig">Turns instance discovery off with dso.yaml's key instead of <see cref="AzureClientSettings"/>.</param>
-    private AzureKeyVaultProvider CreateProvider(string clientSecret = ClientSecret, ProviderResilienceOptions? resilience = null, string? vaultUrl = null, bool discoveryOffInConfig = false)
+    /// <param name="trustServer">Passes the server's certificate as ca_file; without it the TLS handshake fails.</param>
+    private AzureKeyVaultProvider CreateProvider(string clientSecret = ClientSecret, ProviderResilienceOptions? resilience = null, string? vaultUrl = null, bool discoveryOffInConfig = false, bool trustServer = true)
     {
         var config = new AzureProviderConfig
         {
@@ -364,7 +378,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
             ClientId = KeyVaultTestServer.ClientId,
             ClientSecret = clientSecret,
             AuthorityHost = new Uri(_server.BaseUrl + "/"),
-            CaFile = _server.CaPemPath,
+            CaFile = trustServer ? _server.CaPemPath : null,
             DisableInstanceDiscovery = discoveryOffInConfig,
         };
         var settings = new AzureClientSettings
