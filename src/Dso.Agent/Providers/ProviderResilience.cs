@@ -23,6 +23,9 @@ internal sealed partial class ProviderResilience
     private readonly ResiliencePipeline _pipeline;
     private readonly ProviderResilienceOptions _options;
     private readonly ILogger _logger;
+
+    /// <summary>The message of the last call that failed, named when the circuit refuses later calls.</summary>
+    private string? _lastFailure;
     private int _circuitOpen;
 
     public ProviderResilience(string provider, ProviderResilienceOptions options, TimeProvider time, ILogger logger)
@@ -88,20 +91,28 @@ internal sealed partial class ProviderResilience
         catch (TimeoutRejectedException error) when (!cancellationToken.IsCancellationRequested)
         {
             string attemptText = attempts > 1 ? $" on the last of {attempts} attempts" : "";
-            throw new ProviderException(
+            var timedOut = new ProviderException(
                 Provider,
                 ProviderErrorKind.Unavailable,
                 $"Provider {Provider}: {operation} timed out after {Seconds(_options.AttemptTimeout)} s{attemptText}. Check that the provider is reachable from this host and not overloaded.",
                 error);
+            Volatile.Write(ref _lastFailure, timedOut.Message);
+            throw timedOut;
         }
         catch (BrokenCircuitException error)
         {
             string retryAfter = error.RetryAfter is { } wait ? $" for {Seconds(wait)} s more" : "";
+            string last = Volatile.Read(ref _lastFailure) is { } failure ? $" The last failure: {failure}" : "";
             throw new ProviderException(
                 Provider,
                 ProviderErrorKind.CircuitOpen,
-                $"Provider {Provider}: {operation} was not attempted: too many calls failed, so calls are paused{retryAfter}.",
+                $"Provider {Provider}: {operation} was not attempted: too many calls failed, so calls are paused{retryAfter}.{last}",
                 error);
+        }
+        catch (ProviderException error) when (error.Kind is not ProviderErrorKind.CircuitOpen)
+        {
+            Volatile.Write(ref _lastFailure, error.Message);
+            throw;
         }
         catch (RateLimiterRejectedException error)
         {

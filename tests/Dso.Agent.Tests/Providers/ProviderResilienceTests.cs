@@ -274,7 +274,10 @@ public sealed class ProviderResilienceTests
         Assert.True(resilience.IsCircuitOpen);
         var error = await Assert.ThrowsAsync<ProviderException>(() => resilience.ExecuteAsync("GET /v1/secret/data/db", Failing, CancellationToken.None));
         Assert.Equal(options.CircuitMinimumThroughput, calls);
-        Assert.Equal("Provider vault_main: GET /v1/secret/data/db was not attempted: too many calls failed, so calls are paused for 30 s more.", error.Message);
+        Assert.Equal(
+            "Provider vault_main: GET /v1/secret/data/db was not attempted: too many calls failed, so calls are paused for 30 s more. " +
+            "The last failure: Provider vault_main: GET / returned HTTP 503.",
+            error.Message);
         Assert.False(error.IsTransient);
     }
 
