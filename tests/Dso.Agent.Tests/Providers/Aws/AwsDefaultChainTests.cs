@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Dso.Agent.Configuration;
@@ -51,15 +50,8 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
 
     public AwsDefaultChainTests()
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            _credentialsUri = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/v2/credentials/dso-test");
-        }
-
-        _credentialsEndpoint.Prefixes.Add(new Uri(_credentialsUri, "/").ToString());
-        _credentialsEndpoint.Start();
-        _ = Task.Run(ServeCredentialsAsync);
+        _credentialsUri = new Uri(LoopbackListener.Start(_credentialsEndpoint), "/v2/credentials/dso-test");
+        _ = Task.Run(() => LoopbackListener.AcceptAsync(_credentialsEndpoint, ServeCredentialsAsync));
 
         foreach (string name in ChainVariables)
         {
@@ -98,13 +90,10 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         Environment.SetEnvironmentVariable("AWS_CONTAINER_CREDENTIALS_FULL_URI", _credentialsUri.ToString());
         Environment.SetEnvironmentVariable("AWS_CONTAINER_AUTHORIZATION_TOKEN", AuthorizationToken);
         var logs = new CapturingLoggerFactory();
-        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
-        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
 
-        await using ISecretProvider provider = ProviderFactory.Create(config, context);
-        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+        string value = await FetchWithDefaultChainAsync(logs);
 
-        Assert.Equal("container-value", Encoding.UTF8.GetString(payload.Value));
+        Assert.Equal("container-value", value);
         Assert.True(Volatile.Read(ref _credentialRequests) >= 1);
         Assert.Contains(logs.Lines, line => line.Contains("using AWS credentials of type", StringComparison.Ordinal));
         Assert.All(logs.Lines, line => Assert.DoesNotContain(ContainerSecretKey, line, StringComparison.Ordinal));
@@ -121,13 +110,10 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_V1_DISABLED", "true");
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", null);
         var logs = new CapturingLoggerFactory();
-        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
-        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
 
-        await using ISecretProvider provider = ProviderFactory.Create(config, context);
-        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+        string value = await FetchWithDefaultChainAsync(logs);
 
-        Assert.Equal("instance-value", Encoding.UTF8.GetString(payload.Value));
+        Assert.Equal("instance-value", value);
         Assert.Contains("PUT /latest/api/token", Metadata.Requests);
         Assert.True(Metadata.CredentialRequests > credentialRequestsBefore, string.Join(", ", Metadata.Requests));
         Assert.All(logs.Lines, line => Assert.DoesNotContain(InstanceSecretKey, line, StringComparison.Ordinal));
@@ -201,6 +187,16 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         Assert.False(provider.Health.IsHealthy);
     }
 
+    // Reads db/password with the SDK's default credential chain and the process environment.
+    private async Task<string> FetchWithDefaultChainAsync(CapturingLoggerFactory logs)
+    {
+        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
+        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
+        await using ISecretProvider provider = ProviderFactory.Create(config, context);
+        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+        return Encoding.UTF8.GetString(payload.Value);
+    }
+
     // A profile that assumes RoleArn with the credentials of credential_source; returns the secret read with the
     // role's credentials and the one STS request.
     private async Task<(string Value, FakeSts.StsRequest Request)> FetchWithRoleProfileAsync(string credentialSource, string accessKey, string secretKey, string token)
@@ -231,6 +227,16 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         return (Encoding.UTF8.GetString(payload.Value), Assert.Single(sts.Requests));
     }
 
+    // Reads db/password with the SDK's default credential chain and the process environment.
+    private async Task<string> FetchWithDefaultChainAsync(CapturingLoggerFactory logs)
+    {
+        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
+        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
+        await using ISecretProvider provider = ProviderFactory.Create(config, context);
+        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
+        return Encoding.UTF8.GetString(payload.Value);
+    }
+
     // A profile that assumes RoleArn with the credentials of credential_source, when that source has none; returns the error of the fetch.
     private async Task<ProviderException> FetchWithRoleProfileFailsAsync(string credentialSource)
     {
@@ -257,39 +263,26 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
     }
 
     // Serves the container credentials endpoint: GET with the authorization token, JSON credentials back.
-    private async Task ServeCredentialsAsync()
+    private async Task ServeCredentialsAsync(HttpListenerContext context)
     {
-        while (_credentialsEndpoint.IsListening)
-        {
-            HttpListenerContext context;
-            try
+        Interlocked.Increment(ref _credentialRequests);
+        bool authorized = context.Request.HttpMethod == "GET"
+            && context.Request.Url!.AbsolutePath == _credentialsUri.AbsolutePath
+            && context.Request.Headers["Authorization"] == AuthorizationToken;
+        JsonObject body = authorized
+            ? new JsonObject
             {
-                context = await _credentialsEndpoint.GetContextAsync();
+                ["AccessKeyId"] = ContainerAccessKey,
+                ["SecretAccessKey"] = ContainerSecretKey,
+                ["Token"] = ContainerToken,
+                ["Expiration"] = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             }
-            catch (Exception error) when (error is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _credentialRequests);
-            bool authorized = context.Request.HttpMethod == "GET"
-                && context.Request.Url!.AbsolutePath == _credentialsUri.AbsolutePath
-                && context.Request.Headers["Authorization"] == AuthorizationToken;
-            JsonObject body = authorized
-                ? new JsonObject
-                {
-                    ["AccessKeyId"] = ContainerAccessKey,
-                    ["SecretAccessKey"] = ContainerSecretKey,
-                    ["Token"] = ContainerToken,
-                    ["Expiration"] = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                }
-                : new JsonObject { ["Code"] = "AccessDenied", ["Message"] = "Missing or wrong Authorization header." };
-            byte[] bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-            context.Response.StatusCode = authorized ? 200 : 403;
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength64 = bytes.Length;
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
+            : new JsonObject { ["Code"] = "AccessDenied", ["Message"] = "Missing or wrong Authorization header." };
+        byte[] bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        context.Response.StatusCode = authorized ? 200 : 403;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength64 = bytes.Length;
+        await context.Response.OutputStream.WriteAsync(bytes);
+        context.Response.Close();
     }
 }
