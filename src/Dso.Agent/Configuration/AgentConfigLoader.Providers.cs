@@ -251,7 +251,7 @@ internal static partial class AgentConfigLoader
         return invalid ? null : new AwsProviderConfig { Name = name, Region = region, Endpoint = endpoint, Profile = profile, StsEndpoint = stsEndpoint };
     }
 
-    /// <summary>Reads an endpoint that <see cref="ProviderEndpoints"/> allows, and otherwise says why not: <paramref name="reason"/>.</summary>
+    /// <summary>Reads an endpoint that <see cref="ProviderEndpoints"/> allows, and otherwise reports an error that gives <paramref name="reason"/>.</summary>
     private static Uri? SecureEndpoint(ConfigReader reader, ConfigMapping mapping, string key, string example, string reason)
     {
         if (mapping[key] is not { } node || reader.Url(node, mapping.PathOf(key), example: example) is not { } url)

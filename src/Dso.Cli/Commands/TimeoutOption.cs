@@ -9,7 +9,7 @@ namespace Dso.Cli.Commands;
 /// </summary>
 internal static class TimeoutOption
 {
-    // The longest wait that every timer in .NET accepts: int.MaxValue milliseconds is about 24.8 days.
+    // The maximum delay that .NET timers accept is int.MaxValue milliseconds, about 24.8 days.
     private static readonly TimeSpan Maximum = TimeSpan.FromDays(24);
 
     /// <param name="description">What the limit applies to and its default, shown in --help.</param>

@@ -156,7 +156,7 @@ public sealed class AgentConfigLoaderTests
     }
 
     [Fact]
-    public void Parse_UnknownProviderBesideInvalidOnes_ListsDeclaredNames()
+    public void Parse_UnknownProvider_ListsDeclaredNames()
     {
         string yaml = "mode: agent\nproviders:\n  a1:\n    type: aws\n    region: nowhere\n  v1:\n    type: vault\n" +
             "secrets:\n  s1:\n    provider: ghost\n    path: app/s1\n    targets:\n      containers: [web]\n";

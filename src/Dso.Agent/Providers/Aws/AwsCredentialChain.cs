@@ -268,7 +268,7 @@ internal static class AwsCredentialChain
                 "Correct duration_seconds, or remove it to use the role's default of one hour.");
     }
 
-    /// <summary>The instance role's credentials; the SDK asks the metadata service for the role's name at once.</summary>
+    /// <summary>Creates the instance role's credentials. The SDK requests the role's name from the metadata service at once.</summary>
     private static InstanceProfileAWSCredentials InstanceRole(AwsStsSettings sts, string location)
     {
         try
@@ -277,7 +277,7 @@ internal static class AwsCredentialChain
         }
         catch (Exception error) when (error is AmazonClientException or AmazonServiceException or InvalidOperationException or HttpRequestException)
         {
-            // Unavailable, so that it is retried: the metadata service may answer on the next poll.
+            // Unavailable, so that it is retried, because the metadata service may respond on the next poll.
             throw new ProviderException(
                 sts.Provider,
                 ProviderErrorKind.Unavailable,

@@ -153,7 +153,7 @@ internal sealed class AwsStsCall : IDisposable
     };
 
     /// <summary>
-    /// The most bytes read from a web identity token file. Identity tokens are a few KiB; the limit keeps a wrong
+    /// The maximum size of a web identity token file. Identity tokens are a few KiB, and the limit keeps a wrong
     /// path such as /dev/zero from filling memory.
     /// </summary>
     internal const int MaxTokenFileBytes = 64 * 1024;

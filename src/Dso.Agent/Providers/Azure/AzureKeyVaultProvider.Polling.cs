@@ -63,7 +63,7 @@ internal sealed partial class AzureKeyVaultProvider
         {
             (listing, ProviderException? listFailure) = await TryListAsync(cancellationToken).ConfigureAwait(false);
 
-            // A vault that throttles or does not answer would only get more load from one lookup per secret: this
+            // A vault that throttles or does not respond would only get more load from one lookup per secret, so this
             // poll reports the error for every secret (never a change), and the resilience pipeline backs off.
             if (listFailure is { Kind: ProviderErrorKind.Throttled or ProviderErrorKind.Unavailable or ProviderErrorKind.CircuitOpen })
             {
@@ -112,7 +112,7 @@ internal sealed partial class AzureKeyVaultProvider
 
     /// <summary>
     /// Reads every page of the secret list. After a failure it returns no listing and the error: the caller then looks
-    /// up each secret, unless the vault throttles or does not answer.
+    /// up each secret, unless the vault throttles or does not respond.
     /// </summary>
     private async Task<(SecretListing? Listing, ProviderException? Failure)> TryListAsync(CancellationToken cancellationToken)
     {

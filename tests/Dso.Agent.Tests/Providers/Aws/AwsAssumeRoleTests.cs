@@ -475,7 +475,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_MalformedCredentialsFile_NamesFileWithoutItsKeys()
+    public async Task FetchAsync_MalformedCredentials_NamesFile()
     {
         WriteCredentialsFile($"""
             [base
@@ -494,7 +494,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_SourceProfileAndCredentialSource_ClearError()
+    public async Task FetchAsync_TwoSources_ClearError()
     {
         WriteCredentialsFile($"""
             [base]
@@ -515,7 +515,7 @@ public sealed class AwsAssumeRoleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task FetchAsync_NamedProfileMissing_NamesProfileAndFiles()
+    public async Task FetchAsync_MissingProfile_NamesFiles()
     {
         WriteCredentialsFile("""
             [other]

@@ -50,7 +50,7 @@ public sealed class AzureKeyVaultProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FetchAsync_DiscoveryOffInConfig_SendsNoDiscoveryRequest()
+    public async Task FetchAsync_DiscoveryOff_NoDiscoveryRequest()
     {
         _server.SetSecret(KeyVaultName, Value);
         int blockedBefore = LoopbackOnlyHandler.Blocked.Count;

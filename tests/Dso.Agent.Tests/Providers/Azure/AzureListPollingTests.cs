@@ -61,7 +61,7 @@ public sealed class AzureListPollingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NewVersion_ChangesListItem_LooksUpOnlyThatSecret()
+    public async Task NewVersion_LooksUpOnlyThatSecret()
     {
         await using AzureKeyVaultProvider provider = CreateProvider();
         IReadOnlyDictionary<string, VersionLookup> first = await PollAsync(provider);
@@ -128,7 +128,7 @@ public sealed class AzureListPollingTests : IAsyncLifetime
         _server.FailNext(503, 4);
         IReadOnlyDictionary<string, VersionLookup> second = await PollAsync(provider);
 
-        // A vault that does not answer its list gets no lookup per secret on top.
+        // A vault that does not respond to its list gets no lookup per secret on top.
         Assert.Equal(versionReadsBefore, _server.VersionListReads);
         foreach (string path in Paths)
         {
@@ -203,7 +203,7 @@ public sealed class AzureListPollingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TwoVersionsInOneSecond_ReportsTheOneSetLast()
+    public async Task SameSecondVersions_ReportsLastSet()
     {
         await using AzureKeyVaultProvider provider = CreateProvider();
         await PollAsync(provider);

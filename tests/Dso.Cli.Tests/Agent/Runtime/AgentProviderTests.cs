@@ -547,9 +547,9 @@ public sealed class AgentProviderTests
 
     /// <summary>
     /// Azure Key Vault and its Microsoft Entra ID token endpoint, reached by the agent as kv.vault.test through a
-    /// tunnel proxy that connects to the fake on 127.0.0.1. The name lets the Key Vault client's default check of
-    /// the challenge resource pass (kv.vault.test ends with .vault.test), and the proxy, set as the agent's only
-    /// route with HTTPS_PROXY and an empty NO_PROXY, rejects and records any request to another host. An outage
+    /// tunnel proxy that connects to the fake on 127.0.0.1. The name passes the Key Vault client's default check of
+    /// the challenge resource, because kv.vault.test ends with .vault.test. The proxy is the agent's only route
+    /// (HTTPS_PROXY with an empty NO_PROXY), and it rejects and records any request to another host. An outage
     /// answers 503 to every Key Vault request; a rejected client secret fails the next token request.
     /// </summary>
     private sealed class AzureFake : FakeProvider

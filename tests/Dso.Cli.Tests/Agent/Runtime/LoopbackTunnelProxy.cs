@@ -113,15 +113,15 @@ internal sealed class LoopbackTunnelProxy : IAsyncDisposable
     private static async Task<string?> ReadRequestHeadAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
         var head = new List<byte>();
-        byte[] one = new byte[1];
+        byte[] next = new byte[1];
         while (head.Count < MaxHeaderBytes)
         {
-            if (await stream.ReadAsync(one, cancellationToken) == 0)
+            if (await stream.ReadAsync(next, cancellationToken) == 0)
             {
                 return null;
             }
 
-            head.Add(one[0]);
+            head.Add(next[0]);
             if (head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n')
             {
                 string text = Encoding.ASCII.GetString(head.ToArray());
