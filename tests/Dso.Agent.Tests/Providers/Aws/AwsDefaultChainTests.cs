@@ -227,16 +227,6 @@ public sealed class AwsDefaultChainTests : IAsyncLifetime, IDisposable
         return (Encoding.UTF8.GetString(payload.Value), Assert.Single(sts.Requests));
     }
 
-    // Reads db/password with the SDK's default credential chain and the process environment.
-    private async Task<string> FetchWithDefaultChainAsync(CapturingLoggerFactory logs)
-    {
-        var config = new AwsProviderConfig { Name = "aws_main", Region = FakeSecretsManager.Region, Endpoint = _server.Endpoint };
-        var context = new ProviderContext(TimeProvider.System, logs, Environment.GetEnvironmentVariable);
-        await using ISecretProvider provider = ProviderFactory.Create(config, context);
-        using SecretPayload payload = await provider.FetchAsync("db/password", null, CancellationToken.None);
-        return Encoding.UTF8.GetString(payload.Value);
-    }
-
     // A profile that assumes RoleArn with the credentials of credential_source, when that source has none; returns the error of the fetch.
     private async Task<ProviderException> FetchWithRoleProfileFailsAsync(string credentialSource)
     {
